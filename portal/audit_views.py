@@ -1,0 +1,130 @@
+"""The audit trail in the portal: campaign admins see their campaigns' trail, partner leads
+their organisation's, filtered by person, organisation, action and date, and exported."""
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from agencies.models import Organisation
+from portal.audit import record
+from portal.models import AuditEntry
+from portal.spreadsheets import csv_response
+from portal.widgets import DateInput
+
+PAGE_SIZE = 100
+
+
+class AuditFilterForm(forms.Form):
+    person = forms.CharField(required=False, max_length=254, help_text="Part of a name or e-mail.")
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(),
+        required=False,
+        to_field_name="slug",
+        empty_label="Any",
+    )
+    action = forms.ChoiceField(required=False, choices=[("", "Any"), *AuditEntry.Action.choices])
+    date_from = forms.DateField(label="From", required=False, widget=DateInput)
+    date_to = forms.DateField(label="To", required=False, widget=DateInput)
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+
+def require_audit_reader(user) -> None:
+    if not (user.admin_organisation_ids or user.lead_organisation_ids):
+        raise PermissionDenied("Only campaign admins and partner leads read the audit trail.")
+
+
+def filtered_entries(request: HttpRequest):
+    """The entries the person may see, narrowed by the filters; None if a filter is invalid."""
+    require_audit_reader(request.user)
+    entries = AuditEntry.objects.visible_to(request.user)
+    organisations = Organisation.objects.filter(
+        pk__in=entries.exclude(organisation=None).values("organisation")
+    ).order_by("name")
+    form = AuditFilterForm(request.GET if request.GET else None, organisations=organisations)
+    if form.is_bound:
+        if not form.is_valid():
+            return form, None
+        data = form.cleaned_data
+        if data["person"]:
+            term = data["person"]
+            entries = entries.filter(
+                Q(actor__email__icontains=term)
+                | Q(actor__full_name__icontains=term)
+                | Q(subject_user__email__icontains=term)
+                | Q(subject_user__full_name__icontains=term)
+            )
+        if data["organisation"]:
+            entries = entries.filter(organisation=data["organisation"])
+        if data["action"]:
+            entries = entries.filter(action=data["action"])
+        if data["date_from"]:
+            entries = entries.filter(at__date__gte=data["date_from"])
+        if data["date_to"]:
+            entries = entries.filter(at__date__lte=data["date_to"])
+    entries = entries.select_related(
+        "actor", "organisation", "campaign", "asset", "subject_user"
+    ).order_by("-at", "-pk")
+    return form, entries
+
+
+@require_http_methods(["GET"])
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    form, entries = filtered_entries(request)
+    page = (
+        Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+        if entries is not None
+        else None
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "portal/audit_trail.html",
+        {"filters": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@require_http_methods(["GET"])
+def audit_export(request: HttpRequest) -> HttpResponse:
+    form, entries = filtered_entries(request)
+    if entries is None:
+        return HttpResponseBadRequest("The filters are not valid: " + form.errors.as_text())
+    record(
+        AuditEntry.Action.AUDIT_EXPORTED,
+        actor=request.user,
+        request=request,
+        data={"filters": dict(request.GET.items())},
+    )
+    labels = dict(AuditEntry.Action.choices)
+    rows = (
+        [
+            timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
+            labels.get(entry.action, entry.action),
+            entry.actor.email if entry.actor_id else "",
+            entry.organisation.name if entry.organisation_id else "",
+            entry.campaign.name if entry.campaign_id else "",
+            entry.subject_user.email if entry.subject_user_id else "",
+            entry.target_repr,
+            entry.ip_address or "",
+        ]
+        for entry in entries.iterator(chunk_size=2000)
+    )
+    header = [
+        "When (UK time)",
+        "What",
+        "Who",
+        "Organisation",
+        "Campaign",
+        "To whom",
+        "What it was done to",
+        "Address",
+    ]
+    return csv_response(header, rows, f"audit-{timezone.localdate():%Y-%m-%d}.csv")

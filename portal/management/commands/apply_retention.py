@@ -1,0 +1,45 @@
+"""Summarise and delete downloads and audit entries past their retention periods."""
+
+from argparse import ArgumentParser
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from portal.retention import (
+    RetentionError,
+    Summarised,
+    summarise_old_audit_entries,
+    summarise_old_downloads,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Count downloads older than DOWNLOAD_RETENTION_DAYS into monthly download summaries and "
+        "audit entries older than AUDIT_RETENTION_DAYS into monthly audit summaries, then delete "
+        "them. Run it daily from cron; running it again adds only what has aged since."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Say what would be done; change nothing."
+        )
+
+    def handle(self, *args: object, dry_run: bool, **options: object) -> None:
+        now = timezone.now()
+        try:
+            downloads = summarise_old_downloads(now=now, dry_run=dry_run)
+            self._report(downloads, "downloads", settings.DOWNLOAD_RETENTION_DAYS, dry_run)
+            entries = summarise_old_audit_entries(now=now, dry_run=dry_run)
+            self._report(entries, "audit entries", settings.AUDIT_RETENTION_DAYS, dry_run)
+        except RetentionError as error:
+            raise CommandError(str(error)) from error
+
+    def _report(self, done: Summarised, what: str, days: int, dry_run: bool) -> None:
+        verb = "Would summarise and delete" if dry_run else "Summarised and deleted"
+        self.stdout.write(
+            f"{verb} {done.deleted} {what} older than {days} days (before "
+            f"{timezone.localtime(done.cutoff):%d %B %Y %H:%M}) into {done.summary_rows} "
+            "monthly summary row(s)."
+        )

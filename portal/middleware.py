@@ -1,0 +1,89 @@
+"""Project-wide request handling: request ids, session time limits, security headers and the
+security log."""
+
+import time
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.cache import patch_cache_control
+
+from portal import security_log
+
+SIGNED_IN_AT = "portal_signed_in_at"
+
+
+class SessionLimitsMiddleware:
+    """Ends a session a fixed time after sign-in, however active it has been.
+
+    The idle limit needs no code: the session cookie's age is the idle limit and every request
+    slides it forward (SESSION_SAVE_EVERY_REQUEST).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = time.time()
+            signed_in_at = request.session.setdefault(SIGNED_IN_AT, now)
+            if now - signed_in_at > settings.SESSION_ABSOLUTE_HOURS * 3600:
+                logout(request)
+                messages.info(
+                    request,
+                    f"For your security you were signed out after "
+                    f"{settings.SESSION_ABSOLUTE_HOURS} hours. Please sign in again.",
+                )
+        return self.get_response(request)
+
+
+class RequestIdMiddleware:
+    """Gives every request an id, sent back in X-Request-ID and written in the security log, so
+    that a person's report of a problem can be found in the logs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.id = uuid.uuid4().hex
+        token = security_log.current_request.set(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            security_log.current_request.reset(token)
+        response["X-Request-ID"] = request.id
+        return response
+
+
+class SecurityHeadersMiddleware:
+    """Keeps signed-in pages out of shared and browser caches (they hold embargoed material), and
+    tells browsers the portal never uses the camera, microphone, location or payments."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+class SecurityLogMiddleware:
+    """Writes denied object access (403 and 404 from the access checks) to the security log."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, PermissionDenied):
+            security_log.event("access_denied", status=403, reason=str(exception)[:200])
+        elif isinstance(exception, Http404) and request.user.is_authenticated:
+            security_log.event("not_found_or_hidden", status=404)

@@ -1,0 +1,21 @@
+"""Database sessions that let a database outage show as one.
+
+Django's database session store reports any database error while saving as "the session was
+interrupted" (a 400 page that blames the browser). A lost connection is the server's fault: it
+is raised as it is, so the person sees the error page and the next request reconnects.
+"""
+
+from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.db import InterfaceError, OperationalError
+
+
+class SessionStore(DatabaseSessionStore):
+    def save(self, must_create: bool = False) -> None:
+        try:
+            super().save(must_create=must_create)
+        except UpdateError as interrupted:
+            cause = interrupted.__context__
+            if isinstance(cause, (OperationalError, InterfaceError)):
+                raise cause from None
+            raise

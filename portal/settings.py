@@ -1,0 +1,298 @@
+"""Settings for the campaign partner portal, read from the environment.
+
+Every setting a deployment may change is listed, with its default, in the README. Defaults are the
+safe ones: DEBUG off, secure cookies, HSTS and an HTTPS redirect; `make run` turns DEBUG on.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DEBUG", False)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off. Set SECRET_KEY to a long random value, e.g. "
+            "the output of: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    # A fixed key so that development sessions survive the autoreloader; never used with DEBUG off.
+    SECRET_KEY = "django-insecure-development-only-key-for-the-campaign-portal"  # noqa: S105
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "bootstrap",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "portal",
+    "agencies",
+    "campaigns",
+]
+
+MIDDLEWARE = [
+    "portal.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.middleware.SessionLimitsMiddleware",
+    "agencies.middleware.TwoStepSignInMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.middleware.SecurityHeadersMiddleware",
+    "portal.middleware.SecurityLogMiddleware",
+    # Last, as django-axes requires.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# --- Database ------------------------------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        # A connection that died (a database restart) is replaced before the next request uses it.
+        conn_health_checks=True,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- People, passwords and sessions --------------------------------------------------------------
+AUTH_USER_MODEL = "agencies.User"
+# django-axes first: it refuses sign-in attempts while an e-mail address and network address
+# pair is locked out, before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "agencies:sign-in"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "agencies:sign-in"
+
+# Argon2 first: sign-in bursts (an embargo lifting) would make PBKDF2's CPU cost the bottleneck.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "portal.validators.ContextWordsValidator"},
+]
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_MINUTES", 60, minimum=5) * 60
+INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7, minimum=1)
+
+# --- Two-step sign-in (TOTP) -------------------------------------------------------------
+# Required for everyone by default. It may be relaxed for partners' members and leads, never for
+# campaign admins or staff (nobody reaches the Django admin with a password alone).
+MFA_REQUIRED_FOR_PARTNERS = env_bool("MFA_REQUIRED_FOR_PARTNERS", True)
+# Switches enforcement off for people without an authenticator, for the demo only.
+MFA_DEMO_OFF = env_bool("MFA_DEMO_OFF", False)
+if MFA_DEMO_OFF and not DEBUG:
+    raise ImproperlyConfigured("MFA_DEMO_OFF is for the demo only: it needs DEBUG on.")
+OTP_TOTP_ISSUER = "Campaign partner portal"
+# Each failed code doubles the wait before the next attempt (1 s, 2 s, 4 s...).
+OTP_TOTP_THROTTLE_FACTOR = 1
+
+# --- Brute-force protection (django-axes) ---------------------------------------------------
+# Locked by e-mail address and network address together, never by address alone: a force's
+# staff share one corporate address, and one attacker must not lock them all out.
+AXES_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "agencies.security.axes_username"
+AXES_CLIENT_IP_CALLABLE = "portal.audit.client_address"
+AXES_LOCKOUT_CALLABLE = "agencies.security.locked_out"
+AXES_RESET_ON_SUCCESS = True
+# Successful sign-ins are already in the portal's own audit trail.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Behind a proxy, how many hops it adds to X-Forwarded-For; 0 ignores that header entirely.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1)
+# The cookie's age is the idle limit; saving on every request slides it forward while in use.
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ENGINE = "portal.sessions"
+
+# --- Transport security --------------------------------------------------------------------------
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+if env_bool("BEHIND_TLS_PROXY", False):
+    # Only trust the proxy's scheme header when a proxy that sets it is really in front.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Strict: nothing inline, nothing from elsewhere. Served files get a stricter one of their own.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Bootstrap draws its form controls' icons as data: SVG images; images run no script.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+# --- Caching and rate limits --------------------------------------------------------------------
+# Rate limits count in the cache: with several server processes, set REDIS_URL so they share it.
+REDIS_URL = env_str("REDIS_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# --- Files ---------------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded material lives here and is only ever served through views that check access.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Upload limits, checked before anything is stored: films may be large, everything else is not.
+UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 25, minimum=1)
+UPLOAD_MAX_FILM_MB = env_int("UPLOAD_MAX_FILM_MB", 500, minimum=1)
+# Files bigger than this go to a temporary file while the request is read, not into memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# --- E-mail ---------------------------------------------------------------------------------------
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Campaign partner portal <portal@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The portal's own address, used in links sent by e-mail, e.g. https://portal.example.org
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if not PORTAL_BASE_URL:
+    raise ImproperlyConfigured(
+        "PORTAL_BASE_URL must be set when DEBUG is off, e.g. https://portal.example.org: it is the "
+        "address used in the links the portal e-mails to people."
+    )
+
+# --- Language and time ---------------------------------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+# --- Forms ---------------------------------------------------------------------------------------
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+PORTAL_NAME = "Campaign partner portal"
+
+# --- Data protection: how long records about people are kept (docs/data-protection.md) ---------
+DEACTIVATED_RETENTION_DAYS = env_int("DEACTIVATED_RETENTION_DAYS", 365, minimum=1)
+DOWNLOAD_RETENTION_DAYS = env_int("DOWNLOAD_RETENTION_DAYS", 730, minimum=1)
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 2190, minimum=1)
+
+# --- Virus scanning ------------------------------------------------------------------------------
+# The address of a ClamAV daemon, "host:port" or a Unix socket path. When set, every upload is
+# scanned before it is stored and an upload that cannot be scanned is refused (fail closed).
+CLAMAV_ADDRESS = env_str("CLAMAV_ADDRESS")
+
+# Help-seeker counts below this are shown to partners as "fewer than N" (helpline figures are
+# confidential), and totals that would reveal them are rounded.
+SMALL_NUMBER_THRESHOLD = env_int("SMALL_NUMBER_THRESHOLD", 5, minimum=1)
+FIGURE_IMPORT_MAX_MB = env_int("FIGURE_IMPORT_MAX_MB", 5, minimum=1)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "portal.security_log.RedactSecretsFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # The security log's messages are JSON objects already: one event a line.
+        "security": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "security": {
+            "class": "logging.StreamHandler",
+            "formatter": "security",
+            "filters": ["redact"],
+        },
+    },
+    "loggers": {
+        "portal.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+        # django-axes logs every sign-in; the portal's audit trail already records them.
+        "axes": {"level": "WARNING"},
+    },
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,106 @@
+"""Project-wide pages: the home page that gathers each person's campaigns and what needs them,
+the privacy notice and accessibility statement, and a person's download of their own data."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from campaigns.access import can_create_campaigns
+from campaigns.attention import attention_for
+from campaigns.models import Campaign
+from portal.audit import record
+from portal.models import AuditEntry
+from portal.personal_data import personal_data
+
+
+@require_http_methods(["GET"])
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    campaigns = list(Campaign.objects.visible_to(user))
+    attention = attention_for(user, campaigns)
+    for campaign in campaigns:
+        campaign.viewer_runs_it = campaign.is_run_by(user)
+        campaign.new_material = attention.new_material.get(campaign.pk, 0)
+    if user.is_campaign_admin:
+        managed = [m.organisation for m in user.active_memberships]
+    else:
+        managed = [
+            m.organisation
+            for m in user.active_memberships
+            if m.organisation_id in user.lead_organisation_ids
+        ]
+    return render(
+        request,
+        "home.html",
+        {
+            "campaigns": campaigns,
+            "attention": attention,
+            "memberships": user.active_memberships,
+            "managed_organisations": managed,
+            "can_create_campaigns": can_create_campaigns(user),
+        },
+    )
+
+
+def _retention_periods() -> dict[str, int]:
+    """The periods the privacy notice states, from the settings that enforce them."""
+    return {
+        "deactivated_retention_days": settings.DEACTIVATED_RETENTION_DAYS,
+        "download_retention_days": settings.DOWNLOAD_RETENTION_DAYS,
+        "audit_retention_days": settings.AUDIT_RETENTION_DAYS,
+        "session_idle_minutes": settings.SESSION_IDLE_MINUTES,
+        "session_absolute_hours": settings.SESSION_ABSOLUTE_HOURS,
+        "invitation_valid_days": settings.INVITATION_VALID_DAYS,
+    }
+
+
+@login_not_required
+@require_http_methods(["GET"])
+def privacy_notice(request: HttpRequest) -> HttpResponse:
+    """Public: people must be able to read it before they sign in or accept an invitation."""
+    return render(request, "portal/privacy_notice.html", _retention_periods())
+
+
+@login_not_required
+@require_http_methods(["GET"])
+def accessibility_statement(request: HttpRequest) -> HttpResponse:
+    """Public: someone who cannot sign in must be able to find out how to report it."""
+    return render(request, "portal/accessibility_statement.html")
+
+
+@require_http_methods(["GET", "POST"])
+def my_data(request: HttpRequest) -> HttpResponse:
+    """GET explains the download; POST answers with everything the portal holds about the
+    signed-in person as JSON, and records that it was downloaded."""
+    if request.method == "GET":
+        return render(request, "portal/my_data.html")
+    data = personal_data(request.user)
+    record(
+        AuditEntry.Action.PERSONAL_DATA_EXPORTED,
+        actor=request.user,
+        request=request,
+        subject_user=request.user,
+        target=request.user,
+    )
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    filename = f"my-data-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_not_required
+def admin_sign_in(request: HttpRequest) -> HttpResponse:
+    """The Django admin has no sign-in of its own: everyone signs in through the portal, with
+    their second step, so there is no way into /admin/ with a password alone."""
+    target = reverse("agencies:sign-in")
+    next_url = request.GET.get("next")
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        target += "?" + urlencode({"next": next_url})
+    return redirect(target)
