@@ -1,0 +1,1 @@
+"""Views by resource: sign-in and accounts, two-step sign-in, organisations and people."""
