@@ -1,0 +1,174 @@
+"""Who may see and do what with campaigns and their material. The only place that decides.
+
+Outsiders get 404, the same answer whether the thing exists or not; people who may see a thing
+but whose role does not allow the action get 403.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from agencies.models import Organisation
+from campaigns.models import Activity, Asset, AssetVersion, Campaign, CampaignPartner
+from portal.scanning import scanning_on
+
+
+def can_create_campaigns(user) -> bool:
+    return user.is_authenticated and user.is_campaign_admin
+
+
+def require_campaign_creator(user) -> None:
+    if not can_create_campaigns(user):
+        raise PermissionDenied("Only the charity's campaign admins set up campaigns.")
+
+
+def get_campaign_for_user(user, slug: str, *, action: str = "view") -> Campaign:
+    """A campaign this person may see; for action="manage", one they administer."""
+    if action not in {"view", "manage"}:
+        raise ValueError(f"Unknown campaign action {action!r}")
+    campaign = get_object_or_404(Campaign.objects.visible_to(user), slug=slug)
+    if action == "manage" and not campaign.is_run_by(user):
+        raise PermissionDenied("Only the campaign's admins can change it.")
+    return campaign
+
+
+def get_partner_for_user(user, slug: str, partner_id: int) -> CampaignPartner:
+    campaign = get_campaign_for_user(user, slug, action="manage")
+    return get_object_or_404(
+        campaign.partners.select_related("organisation", "campaign"), pk=partner_id
+    )
+
+
+def acting_organisation(user, campaign: Campaign) -> Organisation | None:
+    """The organisation a person acts for in a campaign: the lead if they belong to it, else the
+    first of their organisations that takes part."""
+    memberships = user.active_memberships
+    for membership in memberships:
+        if membership.organisation_id == campaign.lead_organisation_id:
+            return membership.organisation
+    partner_ids = set(
+        CampaignPartner.objects.filter(
+            campaign=campaign, organisation_id__in=user.organisation_ids
+        ).values_list("organisation_id", flat=True)
+    )
+    for membership in memberships:
+        if membership.organisation_id in partner_ids:
+            return membership.organisation
+    return None
+
+
+class NotDownloadable(Exception):
+    """The material is visible but cannot be downloaded now; the message says why.
+
+    Gone for good (withdrawn, expired) answers 410; not yet (unapproved, unreleased) 409.
+    """
+
+    def __init__(self, reason: str, *, gone: bool):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = 410 if gone else 409
+
+
+ASSET_ACTIONS = {"view", "download", "review", "withdraw", "edit", "submit_version", "see_versions"}
+
+
+def get_asset_for_user(user, pk: int, *, action: str = "view", now=None) -> Asset:
+    """Material this person may see, checked for the action they want to take.
+
+    view: anyone who may see it. download: its current approved version, if it is downloadable
+    now (NotDownloadable says why not). review, withdraw: the campaign's admins. submit_version,
+    see_versions (every version, its files and previews): the admins and the owning organisation.
+    edit: the admins, and the owning organisation until the material is first approved.
+    """
+    if action not in ASSET_ACTIONS:
+        raise ValueError(f"Unknown material action {action!r}")
+    now = now or timezone.now()
+    asset = get_object_or_404(Asset.objects.visible_to(user, now=now).with_versions(), pk=pk)
+    runs_it = asset.campaign.is_run_by(user)
+    owns_it = asset.owner_organisation_id in user.organisation_ids
+    if action in {"review", "withdraw"} and not runs_it:
+        raise PermissionDenied("Only the campaign's admins can review or withdraw material.")
+    if action in {"submit_version", "see_versions"} and not (runs_it or owns_it):
+        raise PermissionDenied("Only the campaign's admins and the material's owner can do this.")
+    if action == "edit" and not (runs_it or (owns_it and not asset.ever_approved)):
+        raise PermissionDenied("Once material is approved, only the campaign's admins change it.")
+    if action == "download":
+        check_downloadable(asset, now=now)
+    return asset
+
+
+def check_downloadable(asset: Asset, *, now) -> None:
+    if asset.is_withdrawn:
+        raise NotDownloadable(
+            "This material has been withdrawn and can no longer be downloaded.", gone=True
+        )
+    if asset.is_expired(now):
+        raise NotDownloadable(
+            "This material has expired and can no longer be downloaded.", gone=True
+        )
+    if asset.current_version is None:
+        raise NotDownloadable("This material has not been approved yet.", gone=False)
+    if not asset.is_released(now):
+        raise NotDownloadable("This material has not been released yet.", gone=False)
+    check_scanned(asset.current_version)
+
+
+def check_scanned(version) -> None:
+    """While virus scanning is on, a stored file is served only once scanned clean."""
+    if scanning_on() and version.has_file and not version.virus_checked:
+        raise NotDownloadable(
+            "This file is waiting for a virus check. Try again later.", gone=False
+        )
+
+
+def get_version_for_user(user, pk: int, number: int, *, preview: bool = False) -> AssetVersion:
+    """One version of material. Its file is for the admins and the owner; anyone who may see the
+    material may see the preview of its current approved version."""
+    asset = get_asset_for_user(user, pk)
+    version = next((v for v in asset.versions_newest_first if v.number == number), None)
+    if version is None:
+        raise Http404("No such version.")
+    allowed_all = (
+        asset.campaign.is_run_by(user) or asset.owner_organisation_id in user.organisation_ids
+    )
+    if not allowed_all:
+        if preview and version == asset.current_version:
+            return version
+        raise Http404("No such version.")
+    return version
+
+
+def can_submit_material(user, campaign: Campaign) -> bool:
+    return acting_organisation(user, campaign) is not None
+
+
+def require_material_submitter(user, campaign: Campaign) -> Organisation:
+    organisation = acting_organisation(user, campaign)
+    if organisation is None:
+        raise PermissionDenied("Only people in the campaign's organisations can submit material.")
+    return organisation
+
+
+def get_activity_for_user(user, pk: int, *, action: str = "view") -> Activity:
+    """An activity record: its organisation's people may view, edit and comment on it; the
+    campaign's admins may view and comment, but a partner's record is the partner's to change."""
+    if action not in {"view", "edit", "comment"}:
+        raise ValueError(f"Unknown activity action {action!r}")
+    activity = get_object_or_404(
+        Activity.objects.visible_to(user).select_related(
+            "campaign__lead_organisation", "organisation", "logged_by", "force_area"
+        ),
+        pk=pk,
+    )
+    if action == "edit" and activity.organisation_id not in user.organisation_ids:
+        raise PermissionDenied("Only the organisation that logged it can change this record.")
+    return activity
+
+
+def require_police_force(user, campaign: Campaign) -> Organisation:
+    """The police force a person records enforcement figures for, in a campaign."""
+    organisation = acting_organisation(user, campaign)
+    if organisation is None or organisation.kind != Organisation.Kind.POLICE_FORCE:
+        raise PermissionDenied("Only a police force records its enforcement figures.")
+    return organisation

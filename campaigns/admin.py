@@ -1,0 +1,251 @@
+from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
+
+from campaigns.models import (
+    Activity,
+    ActivityComment,
+    ActivityRevision,
+    Asset,
+    AssetVersion,
+    Campaign,
+    CampaignPartner,
+    CampaignVisit,
+    Channel,
+    Download,
+    EnforcementFigures,
+    FigureChange,
+    FigureImport,
+    HelpSeekerFigure,
+    Tag,
+    WithdrawalNotice,
+)
+from campaigns.models.downloads import DownloadSummary
+from portal.admin_audit import AuditedModelAdmin
+
+
+class CampaignPartnerInline(admin.TabularInline):
+    model = CampaignPartner
+    extra = 0
+    autocomplete_fields = ["organisation"]
+    fields = ["organisation", "launch_date", "added_at"]
+    readonly_fields = ["added_at"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(AuditedModelAdmin):
+    list_display = ["name", "lead_organisation", "region", "launch_date", "end_date"]
+    list_filter = ["lead_organisation", "region"]
+    search_fields = ["name", "summary"]
+    autocomplete_fields = ["lead_organisation", "region", "created_by"]
+    prepopulated_fields = {"slug": ["name"]}
+    list_select_related = ["lead_organisation", "region"]
+    date_hierarchy = "launch_date"
+    inlines = [CampaignPartnerInline]
+
+
+@admin.register(CampaignPartner)
+class CampaignPartnerAdmin(AuditedModelAdmin):
+    list_display = ["organisation", "campaign", "launch_date", "added_at"]
+    list_filter = ["campaign", "organisation__kind"]
+    search_fields = ["organisation__name", "campaign__name"]
+    autocomplete_fields = ["campaign", "organisation", "added_by"]
+    list_select_related = ["organisation", "campaign"]
+
+
+class ReadOnlyAdmin(AuditedModelAdmin):
+    """Records the portal writes itself: searchable here, never edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AssetVersionInline(admin.TabularInline):
+    """Versions and decisions are made in the portal, where files are checked and audited."""
+
+    model = AssetVersion
+    extra = 0
+    can_delete = False
+    fields = ["number", "status", "original_filename", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+    ordering = ["-number"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Asset)
+class AssetAdmin(AuditedModelAdmin):
+    list_display = ["title", "kind", "campaign", "owner_organisation", "audience", "withdrawn_at"]
+    list_filter = ["kind", "audience", "campaign", "owner_organisation__kind"]
+    search_fields = ["title", "description"]
+    autocomplete_fields = ["campaign", "owner_organisation", "tags", "audience_organisations"]
+    readonly_fields = ["withdrawn_at", "withdrawn_by", "withdrawal_reason", "release_notified_at"]
+    exclude = ["created_by"]
+    list_select_related = ["campaign", "owner_organisation"]
+    inlines = [AssetVersionInline]
+
+
+@admin.register(Tag)
+class TagAdmin(AuditedModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(Download)
+class DownloadAdmin(ReadOnlyAdmin):
+    list_display = [
+        "downloaded_at",
+        "asset",
+        "version",
+        "user",
+        "organisation",
+        "embargo_acknowledged",
+    ]
+    list_filter = ["embargo_acknowledged", "in_toolkit_zip", "organisation"]
+    search_fields = ["asset__title", "user__email"]
+    date_hierarchy = "downloaded_at"
+    list_select_related = ["asset", "version__asset", "user", "organisation"]
+
+
+@admin.register(WithdrawalNotice)
+class WithdrawalNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["asset", "user", "created_at", "dismissed_at"]
+    search_fields = ["asset__title", "user__email"]
+    list_select_related = ["asset", "user"]
+
+
+@admin.register(CampaignVisit)
+class CampaignVisitAdmin(ReadOnlyAdmin):
+    list_display = ["user", "campaign", "last_seen_at"]
+    search_fields = ["user__email", "campaign__name"]
+    list_select_related = ["user", "campaign"]
+
+
+@admin.register(AssetVersion)
+class AssetVersionAdmin(ReadOnlyAdmin):
+    list_display = ["asset", "number", "status", "uploaded_by", "uploaded_at", "decided_by"]
+    list_filter = ["status", "content_type"]
+    search_fields = ["asset__title", "original_filename", "sha256"]
+    list_select_related = ["asset", "uploaded_by", "decided_by"]
+    date_hierarchy = "uploaded_at"
+
+
+class ActivityRevisionInline(admin.TabularInline):
+    model = ActivityRevision
+    extra = 0
+    can_delete = False
+    fields = ["number", "edited_by", "edited_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Activity)
+class ActivityAdmin(AuditedModelAdmin):
+    list_display = ["started_on", "activity_type", "organisation", "campaign", "quantity", "reach"]
+    list_filter = ["activity_type", "campaign", "organisation__kind"]
+    search_fields = ["organisation__name", "channel", "place", "notes"]
+    autocomplete_fields = ["campaign", "organisation", "force_area", "assets"]
+    readonly_fields = ["logged_by", "evidence", "evidence_name", "created_at", "updated_at"]
+    list_select_related = ["organisation", "campaign"]
+    date_hierarchy = "started_on"
+    inlines = [ActivityRevisionInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(ActivityRevision)
+class ActivityRevisionAdmin(ReadOnlyAdmin):
+    list_display = ["activity", "number", "edited_by", "edited_at"]
+    search_fields = ["activity__organisation__name"]
+    list_select_related = ["activity__organisation", "edited_by"]
+
+
+@admin.register(ActivityComment)
+class ActivityCommentAdmin(AuditedModelAdmin):
+    list_display = ["activity", "author", "created_at"]
+    search_fields = ["body", "author__email"]
+    list_select_related = ["activity__organisation", "author"]
+    autocomplete_fields = ["activity", "author"]
+
+
+@admin.register(EnforcementFigures)
+class EnforcementFiguresAdmin(AuditedModelAdmin):
+    list_display = [
+        "organisation",
+        "campaign",
+        "period_start",
+        "period_end",
+        "search_warrants",
+        "offenders_charged",
+        "live_cases",
+        "referrals_change_percent",
+    ]
+    list_filter = ["campaign", "organisation"]
+    search_fields = ["organisation__name"]
+    autocomplete_fields = ["campaign", "organisation", "logged_by"]
+    list_select_related = ["organisation", "campaign"]
+
+
+@admin.register(Channel)
+class ChannelAdmin(AuditedModelAdmin):
+    list_display = ["name", "slug", "position"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(HelpSeekerFigure)
+class HelpSeekerFigureAdmin(AuditedModelAdmin):
+    """Figures can be corrected here one at a time; the model's checks (area in region, no
+    overlapping periods) run on every save."""
+
+    list_display = [
+        "region",
+        "force_area",
+        "channel",
+        "period_start",
+        "period_end",
+        "count",
+        "is_illustrative",
+    ]
+    list_filter = ["region", "channel", "is_illustrative", "force_area"]
+    search_fields = ["note", "force_area__name", "region__name"]
+    autocomplete_fields = ["region", "force_area", "channel"]
+    readonly_fields = ["source_import", "created_at", "updated_at"]
+    list_select_related = ["region", "force_area", "channel"]
+    date_hierarchy = "period_start"
+
+
+@admin.register(FigureImport)
+class FigureImportAdmin(ReadOnlyAdmin):
+    list_display = ["filename", "organisation", "status", "uploaded_by", "uploaded_at"]
+    list_filter = ["status"]
+    search_fields = ["filename", "sha256"]
+    list_select_related = ["organisation", "uploaded_by"]
+
+
+@admin.register(FigureChange)
+class FigureChangeAdmin(ReadOnlyAdmin):
+    list_display = ["figure_import", "line", "action", "previous_count", "new_count"]
+    list_filter = ["action"]
+    search_fields = ["figure_import__filename"]
+    list_select_related = ["figure_import"]
+
+
+@admin.register(DownloadSummary)
+class DownloadSummaryAdmin(ReadOnlyAdmin):
+    """Written by apply_retention when downloads pass their retention period; never by hand."""
+
+    list_display = ["month", "asset", "organisation", "downloads"]
+    list_filter = ["organisation"]
+    search_fields = ["asset__title", "organisation__name"]
+    date_hierarchy = "month"
+    list_select_related = ["asset", "organisation"]
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: DownloadSummary | None = None
+    ) -> bool:
+        return False

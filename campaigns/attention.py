@@ -1,0 +1,96 @@
+"""What needs a person's attention, gathered for their home page in a fixed number of queries."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from campaigns.models import (
+    Activity,
+    Asset,
+    AssetVersion,
+    Campaign,
+    CampaignVisit,
+    Download,
+    WithdrawalNotice,
+)
+
+UNLOGGED_SHOWN = 10
+
+
+@dataclass
+class Attention:
+    to_review: int = 0
+    changes_requested: list[Asset] = field(default_factory=list)
+    new_material: Counter = field(default_factory=Counter)
+    withdrawn: list[WithdrawalNotice] = field(default_factory=list)
+    unlogged_downloads: list[Asset] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.to_review
+            or self.changes_requested
+            or self.new_material
+            or self.withdrawn
+            or self.unlogged_downloads
+        )
+
+
+def attention_for(user, campaigns: list[Campaign]) -> Attention:
+    now = timezone.now()
+    visible = Asset.objects.visible_to(user, now=now).filter(withdrawn_at__isnull=True)
+    attention = Attention()
+    if user.is_campaign_admin:
+        attention.to_review = AssetVersion.objects.awaiting_review_by(user).count()
+
+    latest_status = Subquery(
+        AssetVersion.objects.filter(asset=OuterRef("pk")).order_by("-number").values("status")[:1]
+    )
+    attention.changes_requested = list(
+        visible.filter(owner_organisation_id__in=user.organisation_ids)
+        .annotate(latest_status=latest_status)
+        .filter(latest_status=AssetVersion.Status.CHANGES_REQUESTED)
+        .select_related("campaign")
+        .order_by("campaign__name", "title")
+    )
+
+    last_seen = dict(
+        CampaignVisit.objects.filter(user=user).values_list("campaign_id", "last_seen_at")
+    )
+    approved_at = Subquery(
+        AssetVersion.objects.filter(
+            asset=OuterRef("pk"), status=AssetVersion.Status.APPROVED
+        ).values("decided_at")[:1]
+    )
+    available = (
+        visible.filter(campaign__in=campaigns)
+        .filter(Q(release_at__isnull=True) | Q(release_at__lte=now))
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .annotate(approved_at=approved_at)
+        .filter(approved_at__isnull=False)
+        .values_list("campaign_id", "approved_at", "release_at")
+    )
+    for campaign_id, approved, released in available:
+        came = max(approved, released) if released else approved
+        seen = last_seen.get(campaign_id)
+        if seen is None or came > seen:
+            attention.new_material[campaign_id] += 1
+
+    organisation_ids = user.organisation_ids
+    downloaded = Download.objects.filter(asset=OuterRef("pk"), organisation_id__in=organisation_ids)
+    logged = Activity.assets.through.objects.filter(
+        asset=OuterRef("pk"), activity__organisation_id__in=organisation_ids
+    )
+    attention.unlogged_downloads = list(
+        visible.filter(Exists(downloaded))
+        .exclude(Exists(logged))
+        .select_related("campaign")
+        .order_by("campaign__name", "title")[:UNLOGGED_SHOWN]
+    )
+
+    attention.withdrawn = list(
+        user.withdrawal_notices.filter(dismissed_at__isnull=True).select_related("asset__campaign")
+    )
+    return attention

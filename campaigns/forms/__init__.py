@@ -1,0 +1,1 @@
+"""Forms by feature: campaigns and partners, material, activity."""

@@ -1,0 +1,32 @@
+"""Campaigns, their material and what is done with it. Split by feature; import from here."""
+
+from campaigns.models.activity import (
+    Activity,
+    ActivityComment,
+    ActivityRevision,
+    EnforcementFigures,
+)
+from campaigns.models.assets import Asset, AssetVersion, Tag, WorkflowError
+from campaigns.models.campaigns import Campaign, CampaignPartner, CampaignVisit
+from campaigns.models.downloads import Download, WithdrawalNotice
+from campaigns.models.impact import Channel, FigureChange, FigureImport, HelpSeekerFigure
+
+__all__ = [
+    "Activity",
+    "ActivityComment",
+    "ActivityRevision",
+    "EnforcementFigures",
+    "FigureChange",
+    "FigureImport",
+    "HelpSeekerFigure",
+    "Asset",
+    "AssetVersion",
+    "Campaign",
+    "CampaignPartner",
+    "CampaignVisit",
+    "Channel",
+    "Download",
+    "Tag",
+    "WithdrawalNotice",
+    "WorkflowError",
+]

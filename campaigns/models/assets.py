@@ -1,0 +1,557 @@
+"""Campaign material (assets), its versions, and the review workflow that approves them."""
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models.functions import Lower
+from django.utils import formats, timezone
+
+from agencies.models import Organisation
+from campaigns.models.campaigns import Campaign, CampaignPartner
+from portal import uploads
+from portal.audit import record
+from portal.models import AuditEntry
+
+
+class WorkflowError(Exception):
+    """An illegal move in the review workflow; the message says why, in the person's words."""
+
+
+class _DecisionLost(Exception):
+    """Another decision on the same version got there first; the transaction is rolled back."""
+
+
+def material_path(version: "AssetVersion", filename: str) -> str:
+    # Unguessable names: nothing about the file can be learned or reached from its path.
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    return f"material/{version.asset.campaign_id}/{uuid.uuid4().hex}{suffix}"
+
+
+def preview_path(version: "AssetVersion", filename: str) -> str:
+    return f"previews/{version.asset.campaign_id}/{uuid.uuid4().hex}.png"
+
+
+class Tag(models.Model):
+    """A free label on campaign material, such as "launch day" or "A3"."""
+
+    name = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="%(app_label)s_%(class)s_unique_name",
+                violation_error_message="This tag already exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# What each kind of material may be made of. Text counts where people read and copy the words.
+ALLOWED_FILE_TYPES = {
+    "poster": {uploads.PDF, uploads.PNG, uploads.JPEG, uploads.WEBP},
+    "social_card": uploads.IMAGE_TYPES,
+    "suggested_post": uploads.IMAGE_TYPES,
+    "press_release": {uploads.PDF, uploads.DOCX, uploads.TEXT},
+    "film": {uploads.MP4},
+    "key_messages": {uploads.PDF, uploads.DOCX, uploads.PPTX, uploads.TEXT},
+    "notes_to_editors": {uploads.PDF, uploads.DOCX, uploads.TEXT},
+    "brand_file": {uploads.PNG, uploads.JPEG, uploads.WEBP, uploads.PDF},
+}
+TEXT_KINDS = {"suggested_post", "press_release", "key_messages", "notes_to_editors"}
+
+# Published post-length limits, in characters. Platforms count some things (links, emoji)
+# differently, so the page shows these as a guide.
+PLATFORM_LIMITS = [
+    ("X (Twitter)", 280),
+    ("Bluesky", 300),
+    ("Threads", 500),
+    ("Instagram", 2_200),
+    ("LinkedIn", 3_000),
+    ("Facebook", 63_206),
+]
+
+
+def upload_limit_bytes(kind: str) -> int:
+    megabytes = settings.UPLOAD_MAX_FILM_MB if kind == "film" else settings.UPLOAD_MAX_MB
+    return megabytes * 1024 * 1024
+
+
+class AssetQuerySet(models.QuerySet):
+    def visible_to(self, user, *, now=None) -> "AssetQuerySet":
+        """The material this person may see. The one place that decides, for every page.
+
+        Campaign admins see everything in the campaigns they run. An organisation sees its own
+        material in any state. Everyone else in the campaign sees only material that is approved,
+        not withdrawn, released, not expired, and meant for their organisation.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        now = now or timezone.now()
+        organisation_ids = user.organisation_ids
+        runs_it = Q(campaign__lead_organisation_id__in=user.admin_organisation_ids)
+        in_campaign = Q(campaign__lead_organisation_id__in=organisation_ids) | Q(
+            Exists(
+                CampaignPartner.objects.filter(
+                    campaign=OuterRef("campaign"), organisation_id__in=organisation_ids
+                )
+            )
+        )
+        own = Q(owner_organisation_id__in=organisation_ids) & in_campaign
+        shared = in_campaign & self._available_q(now) & self._audience_q(organisation_ids)
+        return self.filter(runs_it | own | shared)
+
+    @staticmethod
+    def _available_q(now) -> Q:
+        approved = AssetVersion.objects.filter(
+            asset=OuterRef("pk"), status=AssetVersion.Status.APPROVED
+        )
+        return (
+            Q(Exists(approved))
+            & Q(withdrawn_at__isnull=True)
+            & (Q(release_at__isnull=True) | Q(release_at__lte=now))
+            & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        )
+
+    @staticmethod
+    def _audience_q(organisation_ids: set[int]) -> Q:
+        def takes_part_as(kind: str) -> Q:
+            return Q(
+                Exists(
+                    CampaignPartner.objects.filter(
+                        campaign=OuterRef("campaign"),
+                        organisation_id__in=organisation_ids,
+                        organisation__kind=kind,
+                    )
+                )
+            )
+
+        named = Asset.audience_organisations.through.objects.filter(
+            asset_id=OuterRef("pk"), organisation_id__in=organisation_ids
+        )
+        return (
+            Q(audience=Asset.Audience.ALL_PARTNERS)
+            | (
+                Q(audience=Asset.Audience.POLICE_FORCES)
+                & takes_part_as(Organisation.Kind.POLICE_FORCE)
+            )
+            | (Q(audience=Asset.Audience.COUNCILS) & takes_part_as(Organisation.Kind.COUNCIL))
+            | (Q(audience=Asset.Audience.NAMED_ORGANISATIONS) & Q(Exists(named)))
+        )
+
+    def with_versions(self) -> "AssetQuerySet":
+        """Everything a list or page of material shows, in a fixed number of queries."""
+        return self.select_related("campaign", "owner_organisation").prefetch_related(
+            "tags",
+            "audience_organisations",
+            Prefetch(
+                "versions",
+                queryset=AssetVersion.objects.select_related("uploaded_by").order_by("-number"),
+                to_attr="version_list",
+            ),
+        )
+
+
+class Asset(models.Model):
+    """A piece of campaign material: a poster, a press release, a suggested post, a film..."""
+
+    class Kind(models.TextChoices):
+        POSTER = "poster", "Poster"
+        SOCIAL_CARD = "social_card", "Social media card"
+        SUGGESTED_POST = "suggested_post", "Suggested post"
+        PRESS_RELEASE = "press_release", "Press release"
+        FILM = "film", "Film"
+        KEY_MESSAGES = "key_messages", "Key messages or briefing"
+        NOTES_TO_EDITORS = "notes_to_editors", "Notes to editors"
+        BRAND_FILE = "brand_file", "Logo or brand file"
+
+    class Audience(models.TextChoices):
+        ALL_PARTNERS = "all_partners", "All partners"
+        POLICE_FORCES = "police_forces", "Police forces only"
+        COUNCILS = "councils", "Councils only"
+        NAMED_ORGANISATIONS = "named", "Named organisations"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="assets")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    usage_notes = models.TextField(
+        blank=True, help_text="How to use it, e.g. “Print at A3” or “Add your force's logo”."
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="assets")
+    owner_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="assets",
+        help_text="The charity, or the partner that submitted the material.",
+    )
+    audience = models.CharField(
+        max_length=20, choices=Audience.choices, default=Audience.ALL_PARTNERS
+    )
+    audience_organisations = models.ManyToManyField(
+        Organisation,
+        blank=True,
+        related_name="+",
+        help_text="Only used when the audience is “Named organisations”.",
+    )
+    release_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Partners cannot see the material before this time. Empty: as soon as approved.",
+    )
+    embargo_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Partners may prepare with it, but must not publish it before this time.",
+    )
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="After this time it can no longer be downloaded."
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    withdrawal_reason = models.TextField(blank=True)
+    release_notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When partners were told the material was released."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    revision = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Counts edits, so that a stale edit can be refused."
+    )
+
+    objects = AssetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["campaign", "kind", "title", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | ~Q(withdrawal_reason=""),
+                name="%(app_label)s_%(class)s_withdrawal_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True)
+                | Q(release_at__isnull=True)
+                | Q(expires_at__gt=F("release_at")),
+                name="%(app_label)s_%(class)s_expires_after_release",
+                violation_error_message="The material must expire after it is released.",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True)
+                | Q(embargo_until__isnull=True)
+                | Q(expires_at__gt=F("embargo_until")),
+                name="%(app_label)s_%(class)s_expires_after_embargo",
+                violation_error_message="The material must expire after its embargo lifts.",
+            ),
+        ]
+        indexes = [models.Index(fields=["campaign", "kind"], name="campaigns_asset_kind_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    # --- Time ----------------------------------------------------------------------------
+    def is_released(self, now=None) -> bool:
+        return self.release_at is None or self.release_at <= (now or timezone.now())
+
+    def is_under_embargo(self, now=None) -> bool:
+        return self.embargo_until is not None and (now or timezone.now()) < self.embargo_until
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    # --- Versions (from with_versions() when prefetched) ---------------------------------
+    @property
+    def versions_newest_first(self) -> list["AssetVersion"]:
+        if hasattr(self, "version_list"):
+            return self.version_list
+        return list(self.versions.select_related("uploaded_by").order_by("-number"))
+
+    @property
+    def current_version(self) -> "AssetVersion | None":
+        """The approved version: what the stable download link serves."""
+        return next(
+            (v for v in self.versions_newest_first if v.status == AssetVersion.Status.APPROVED),
+            None,
+        )
+
+    @property
+    def latest_version(self) -> "AssetVersion | None":
+        versions = self.versions_newest_first
+        return versions[0] if versions else None
+
+    @property
+    def version_in_review(self) -> "AssetVersion | None":
+        return next(
+            (v for v in self.versions_newest_first if v.status == AssetVersion.Status.IN_REVIEW),
+            None,
+        )
+
+    @property
+    def state(self) -> str:
+        """One word for lists: withdrawn, approved, in_review, changes_requested or draft."""
+        if self.is_withdrawn:
+            return "withdrawn"
+        if self.current_version is not None:
+            return "approved"
+        latest = self.latest_version
+        return latest.status if latest is not None else "draft"
+
+    @property
+    def ever_approved(self) -> bool:
+        return any(
+            v.status in {AssetVersion.Status.APPROVED, AssetVersion.Status.SUPERSEDED}
+            for v in self.versions_newest_first
+        )
+
+    # --- Workflow ------------------------------------------------------------------------
+    def withdraw(self, *, by, reason: str, request=None) -> None:
+        """Stop the material being downloadable, for a reason everyone who downloaded it is told."""
+        reason = reason.strip()
+        if not reason:
+            raise WorkflowError(
+                "Say why the material is withdrawn: downloaders are told the reason."
+            )
+        if not self.campaign.is_run_by(by):
+            raise WorkflowError("Only the campaign's admins can withdraw material.")
+        now = timezone.now()
+        with transaction.atomic():
+            changed = Asset.objects.filter(pk=self.pk, withdrawn_at__isnull=True).update(
+                withdrawn_at=now,
+                withdrawn_by=by,
+                withdrawal_reason=reason,
+                updated_at=now,
+                revision=F("revision") + 1,
+            )
+            if not changed:
+                raise WorkflowError("This material has already been withdrawn.")
+            self.withdrawn_at, self.withdrawn_by, self.withdrawal_reason = now, by, reason
+            record(
+                AuditEntry.Action.ASSET_WITHDRAWN,
+                actor=by,
+                request=request,
+                organisation=self.owner_organisation,
+                campaign=self.campaign,
+                asset=self,
+                target=self,
+                data={"reason": reason},
+            )
+
+
+class AssetVersionQuerySet(models.QuerySet):
+    def awaiting_review_by(self, user) -> "AssetVersionQuerySet":
+        """Versions waiting for this person's decision, oldest first: their review queue."""
+        return (
+            self.filter(
+                status=AssetVersion.Status.IN_REVIEW,
+                asset__in=Asset.objects.visible_to(user),
+                asset__campaign__lead_organisation_id__in=user.admin_organisation_ids,
+                asset__withdrawn_at__isnull=True,
+            )
+            .select_related("asset__campaign", "asset__owner_organisation", "uploaded_by")
+            .order_by("uploaded_at", "pk")
+        )
+
+
+class AssetVersion(models.Model):
+    """One upload or text of a piece of material, with its review decision."""
+
+    class Status(models.TextChoices):
+        IN_REVIEW = "in_review", "Waiting for review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        APPROVED = "approved", "Approved"
+        SUPERSEDED = "superseded", "Superseded by a later version"
+        REPLACED = "replaced", "Replaced before it was reviewed"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    file = models.FileField(upload_to=material_path, blank=True, max_length=200)
+    text = models.TextField(
+        blank=True, help_text="The words of a suggested post, or text material."
+    )
+    alt_text = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="What the image shows, for people who cannot see it. Required for images.",
+    )
+    original_filename = models.CharField(max_length=150, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=120, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    preview = models.FileField(upload_to=preview_path, blank=True, max_length=200)
+    virus_checked = models.BooleanField(
+        default=False,
+        help_text="Scanned clean. While scanning is on, unscanned files are not served.",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_REVIEW)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    submission_key = models.UUIDField(
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="Sent with the upload form, so that a double submit creates one version.",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+
+    objects = AssetVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["asset", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset", "number"], name="%(app_label)s_%(class)s_unique_number"
+            ),
+            models.UniqueConstraint(
+                fields=["asset"],
+                condition=Q(status="in_review"),
+                name="%(app_label)s_%(class)s_one_in_review",
+            ),
+            models.UniqueConstraint(
+                fields=["asset"],
+                condition=Q(status="approved"),
+                name="%(app_label)s_%(class)s_one_approved",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["in_review", "replaced"]) | Q(decided_at__isnull=False),
+                name="%(app_label)s_%(class)s_decision_recorded",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="changes_requested") | ~Q(decision_comment=""),
+                name="%(app_label)s_%(class)s_changes_have_comment",
+            ),
+            models.CheckConstraint(
+                condition=~Q(file="") | ~Q(text=""),
+                name="%(app_label)s_%(class)s_has_content",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset} (version {self.number})"
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in {"image/png", "image/jpeg", "image/webp"}
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.content_type == "application/pdf"
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.file)
+
+    def platform_fit(self) -> list[tuple[str, int, bool]]:
+        length = len(self.text)
+        return [(platform, limit, length <= limit) for platform, limit in PLATFORM_LIMITS]
+
+    @property
+    def download_name(self) -> str:
+        return self.original_filename or f"{self.asset.title}.txt"
+
+    def _decide(self, *, to: str, by, comment: str, action: AuditEntry.Action, request) -> None:
+        asset = self.asset
+        if not asset.campaign.is_run_by(by):
+            raise WorkflowError("Only the campaign's admins can review material.")
+        try:
+            with transaction.atomic():
+                # Lock the asset so that decisions on its versions happen one at a time.
+                locked = Asset.objects.select_for_update().get(pk=asset.pk)
+                if locked.withdrawn_at is not None:
+                    raise WorkflowError(
+                        "This material has been withdrawn; it can no longer be reviewed."
+                    )
+                now = timezone.now()
+                if to == self.Status.APPROVED:
+                    AssetVersion.objects.filter(asset=asset, status=self.Status.APPROVED).exclude(
+                        pk=self.pk
+                    ).update(status=self.Status.SUPERSEDED)
+                # Compare-and-set: only a version still waiting can be decided, so of two
+                # admins deciding at once exactly one wins, on any database.
+                changed = AssetVersion.objects.filter(
+                    pk=self.pk, status=self.Status.IN_REVIEW
+                ).update(status=to, decided_by=by, decided_at=now, decision_comment=comment)
+                if not changed:
+                    raise _DecisionLost
+                record(
+                    action,
+                    actor=by,
+                    request=request,
+                    organisation=asset.owner_organisation,
+                    campaign=asset.campaign,
+                    asset=asset,
+                    target=self,
+                    data={"version": self.number, "comment": comment},
+                )
+        except _DecisionLost:
+            current = AssetVersion.objects.select_related("decided_by").get(pk=self.pk)
+            raise WorkflowError(current.why_not_in_review()) from None
+        self.status, self.decided_by, self.decided_at, self.decision_comment = (
+            to,
+            by,
+            now,
+            comment,
+        )
+
+    def why_not_in_review(self) -> str:
+        when = formats.date_format(timezone.localtime(self.decided_at), "j F Y \\a\\t H:i")
+        if self.status == self.Status.APPROVED:
+            return f"Version {self.number} was already approved by {self.decided_by} on {when}."
+        if self.status == self.Status.CHANGES_REQUESTED:
+            return (
+                f"Changes to version {self.number} were already requested by "
+                f"{self.decided_by} on {when}."
+            )
+        if self.status == self.Status.SUPERSEDED:
+            return f"Version {self.number} has been superseded by a later approved version."
+        if self.status == self.Status.REPLACED:
+            return f"Version {self.number} was replaced by a newer upload before it was reviewed."
+        return f"Version {self.number} is not waiting for review."
+
+    def approve(self, *, by, comment: str = "", request=None) -> None:
+        """Make this version the one partners download, superseding the previous one."""
+        if self.is_image and not self.alt_text.strip():
+            raise WorkflowError("Add alt text describing the image before approving it.")
+        self._decide(
+            to=self.Status.APPROVED,
+            by=by,
+            comment=comment.strip(),
+            action=AuditEntry.Action.VERSION_APPROVED,
+            request=request,
+        )
+
+    def request_changes(self, *, by, comment: str, request=None) -> None:
+        """Send the version back to its submitter with what needs to change."""
+        comment = comment.strip()
+        if not comment:
+            raise WorkflowError("Say what needs to change: the submitter sees your comment.")
+        self._decide(
+            to=self.Status.CHANGES_REQUESTED,
+            by=by,
+            comment=comment,
+            action=AuditEntry.Action.CHANGES_REQUESTED,
+            request=request,
+        )

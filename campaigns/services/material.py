@@ -1,0 +1,306 @@
+"""Submitting material and new versions, editing it, and recording downloads."""
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.http import HttpRequest
+from django.utils import timezone
+
+from agencies.models import Organisation
+from campaigns.models import Asset, AssetVersion, Campaign, Download, WorkflowError
+from campaigns.services import notifications
+from portal.audit import record
+from portal.files import StoredFiles
+from portal.models import AuditEntry
+from portal.uploads import CheckedUpload, make_preview
+
+
+@dataclass
+class VersionContent:
+    """What a new version is made of: a checked file, words, or both (a post with an image)."""
+
+    upload: CheckedUpload | None = None
+    text: str = ""
+    alt_text: str = ""
+
+
+class StaleEdit(Exception):
+    """Someone else changed the material after this person opened the form."""
+
+
+def _already_received(submission_key: uuid.UUID | None) -> AssetVersion | None:
+    if submission_key is None:
+        return None
+    return (
+        AssetVersion.objects.select_related("asset").filter(submission_key=submission_key).first()
+    )
+
+
+def _attach_files(version: AssetVersion, content: VersionContent, stored: StoredFiles) -> None:
+    """Store the file and its preview through the storage API, noting each as it is stored."""
+    upload = content.upload
+    if upload is None:
+        return
+    version.original_filename = upload.filename
+    version.size = upload.size
+    version.content_type = upload.content_type
+    version.sha256 = upload.sha256
+    version.width, version.height, version.page_count = (
+        upload.width,
+        upload.height,
+        upload.page_count,
+    )
+    version.virus_checked = upload.virus_checked
+    upload.content.seek(0)
+    version.file.save(upload.filename, upload.content, save=False)
+    stored.add(version.file)
+    preview = make_preview(upload)
+    if preview is not None:
+        version.preview.save("preview.png", preview, save=False)
+        stored.add(version.preview)
+
+
+def _create_version(
+    asset: Asset,
+    *,
+    actor,
+    content: VersionContent,
+    submission_key: uuid.UUID | None,
+    stored: StoredFiles,
+) -> AssetVersion:
+    """Add a version in review to a locked asset. Must run inside a transaction."""
+    AssetVersion.objects.filter(asset=asset, status=AssetVersion.Status.IN_REVIEW).update(
+        status=AssetVersion.Status.REPLACED
+    )
+    number = (asset.versions.aggregate(highest=Max("number"))["highest"] or 0) + 1
+    version = AssetVersion(
+        asset=asset,
+        number=number,
+        text=content.text,
+        alt_text=content.alt_text,
+        uploaded_by=actor,
+        uploaded_at=timezone.now(),
+        submission_key=submission_key,
+    )
+    _attach_files(version, content, stored)
+    version.full_clean(exclude=["file", "preview"])
+    version.save()
+    return version
+
+
+def submit_material(
+    *,
+    campaign: Campaign,
+    owner: Organisation,
+    actor,
+    asset: Asset,
+    tags: Iterable,
+    audience_organisations: Iterable[Organisation],
+    content: VersionContent,
+    submission_key: uuid.UUID | None = None,
+    request: HttpRequest | None = None,
+) -> AssetVersion:
+    """Create new material with its first version, waiting for review.
+
+    A repeated submission (the same key) returns the version the first one created.
+    """
+    existing = _already_received(submission_key)
+    if existing is not None:
+        return existing
+    try:
+        with StoredFiles() as stored, transaction.atomic():
+            asset.campaign = campaign
+            asset.owner_organisation = owner
+            asset.created_by = actor
+            asset.full_clean()
+            asset.save()
+            asset.tags.set(tags)
+            asset.audience_organisations.set(
+                audience_organisations
+                if asset.audience == Asset.Audience.NAMED_ORGANISATIONS
+                else []
+            )
+            version = _create_version(
+                asset, actor=actor, content=content, submission_key=submission_key, stored=stored
+            )
+            record(
+                AuditEntry.Action.ASSET_SUBMITTED,
+                actor=actor,
+                request=request,
+                organisation=owner,
+                campaign=campaign,
+                asset=asset,
+                target=asset,
+                data={"kind": asset.kind, "version": version.number, "sha256": version.sha256},
+            )
+            transaction.on_commit(lambda: notifications.material_submitted(version))
+    except IntegrityError:
+        existing = _already_received(submission_key)
+        if existing is None:
+            raise
+        return existing
+    return version
+
+
+def submit_version(
+    asset: Asset,
+    *,
+    actor,
+    content: VersionContent,
+    submission_key: uuid.UUID | None = None,
+    request: HttpRequest | None = None,
+) -> AssetVersion:
+    """Add a new version for review; one still waiting is replaced by it."""
+    existing = _already_received(submission_key)
+    if existing is not None:
+        return existing
+    try:
+        with StoredFiles() as stored, transaction.atomic():
+            locked = Asset.objects.select_for_update().get(pk=asset.pk)
+            if locked.withdrawn_at is not None:
+                raise WorkflowError("This material has been withdrawn; upload it as new material.")
+            version = _create_version(
+                locked, actor=actor, content=content, submission_key=submission_key, stored=stored
+            )
+            record(
+                AuditEntry.Action.VERSION_SUBMITTED,
+                actor=actor,
+                request=request,
+                organisation=asset.owner_organisation,
+                campaign=asset.campaign,
+                asset=asset,
+                target=version,
+                data={"version": version.number, "sha256": version.sha256},
+            )
+            transaction.on_commit(lambda: notifications.material_submitted(version))
+    except IntegrityError:
+        existing = _already_received(submission_key)
+        if existing is None:
+            raise
+        return existing
+    return version
+
+
+def update_details(
+    asset: Asset,
+    *,
+    actor,
+    seen_revision: int,
+    changed: list[str],
+    tags: Iterable,
+    audience_organisations: Iterable[Organisation],
+    request: HttpRequest | None = None,
+) -> Asset:
+    """Save edited details, refusing if someone else saved a change since the form was opened."""
+    with transaction.atomic():
+        current = Asset.objects.select_for_update().get(pk=asset.pk)
+        if current.revision != seen_revision:
+            raise StaleEdit(
+                "Someone else changed this material after you opened the form. Your changes were "
+                "not saved: reload the page to see theirs, then make yours again."
+            )
+        asset.full_clean()
+        asset.revision = F("revision") + 1
+        asset.save()
+        asset.refresh_from_db(fields=["revision"])
+        asset.tags.set(tags)
+        asset.audience_organisations.set(
+            audience_organisations if asset.audience == Asset.Audience.NAMED_ORGANISATIONS else []
+        )
+        record(
+            AuditEntry.Action.ASSET_UPDATED,
+            actor=actor,
+            request=request,
+            organisation=asset.owner_organisation,
+            campaign=asset.campaign,
+            asset=asset,
+            target=asset,
+            data={"changed": changed},
+        )
+    return asset
+
+
+def approve(version: AssetVersion, *, actor, comment: str = "", request=None) -> None:
+    version.approve(by=actor, comment=comment, request=request)
+    transaction.on_commit(lambda: notifications.decision_made(version))
+
+
+def request_changes(version: AssetVersion, *, actor, comment: str, request=None) -> None:
+    version.request_changes(by=actor, comment=comment, request=request)
+    transaction.on_commit(lambda: notifications.decision_made(version))
+
+
+def withdraw(asset: Asset, *, actor, reason: str, request=None) -> int:
+    """Withdraw material and tell everyone who downloaded it; returns how many were told."""
+    with transaction.atomic():
+        asset.withdraw(by=actor, reason=reason, request=request)
+        told = notifications.withdrawal_notices(asset)
+    return told
+
+
+def record_downloads(
+    versions: Iterable[AssetVersion],
+    *,
+    user,
+    organisation: Organisation | None,
+    embargo_acknowledged: bool,
+    in_toolkit_zip: bool = False,
+    request: HttpRequest | None = None,
+    now=None,
+) -> list[Download]:
+    """Record that a person downloaded these versions, before a byte is sent.
+
+    A download is marked as acknowledging an embargo when the material was under embargo and the
+    person confirmed they would respect it.
+    """
+    now = now or timezone.now()
+    downloads = [
+        Download(
+            asset=version.asset,
+            version=version,
+            user=user,
+            organisation=organisation,
+            downloaded_at=now,
+            embargo_acknowledged=embargo_acknowledged and version.asset.is_under_embargo(now),
+            in_toolkit_zip=in_toolkit_zip,
+        )
+        for version in versions
+    ]
+    with transaction.atomic():
+        Download.objects.bulk_create(downloads)
+        if in_toolkit_zip:
+            campaign = downloads[0].asset.campaign if downloads else None
+            record(
+                AuditEntry.Action.TOOLKIT_DOWNLOADED,
+                actor=user,
+                request=request,
+                organisation=organisation,
+                campaign=campaign,
+                target=campaign,
+                data={"files": len(downloads), "embargo_acknowledged": embargo_acknowledged},
+            )
+        else:
+            for download in downloads:
+                record(
+                    AuditEntry.Action.ASSET_DOWNLOADED,
+                    actor=user,
+                    request=request,
+                    organisation=organisation,
+                    campaign=download.asset.campaign,
+                    asset=download.asset,
+                    target=download.version,
+                    data={
+                        "version": download.version.number,
+                        "embargo_acknowledged": download.embargo_acknowledged,
+                    },
+                )
+    return downloads
+
+
+def text_as_file(version: AssetVersion) -> ContentFile:
+    """The words of a text-only version, as a UTF-8 file to download."""
+    return ContentFile(version.text.encode("utf-8"), name=version.download_name)

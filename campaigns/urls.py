@@ -1,0 +1,81 @@
+from django.urls import path
+
+from campaigns.views import activity, assets, campaigns, evaluation, impact, toolkit
+
+app_name = "campaigns"
+
+urlpatterns = [
+    path("campaigns/new/", campaigns.campaign_create, name="campaign-create"),
+    path("campaigns/<slug:slug>/", campaigns.campaign_detail, name="campaign-detail"),
+    path("campaigns/<slug:slug>/edit/", campaigns.campaign_edit, name="campaign-edit"),
+    path("campaigns/<slug:slug>/partners/add/", campaigns.partner_add, name="partner-add"),
+    path(
+        "campaigns/<slug:slug>/partners/<int:partner_id>/remove/",
+        campaigns.partner_remove,
+        name="partner-remove",
+    ),
+    path("campaigns/<slug:slug>/toolkit/", toolkit.toolkit, name="toolkit"),
+    path("campaigns/<slug:slug>/toolkit/add/", toolkit.material_add, name="material-add"),
+    path(
+        "campaigns/<slug:slug>/toolkit/download/",
+        toolkit.toolkit_download,
+        name="toolkit-download",
+    ),
+    path("review/", toolkit.review_queue, name="review-queue"),
+    path("material/<int:pk>/", assets.asset_detail, name="asset-detail"),
+    path("material/<int:pk>/edit/", assets.asset_edit, name="asset-edit"),
+    path("material/<int:pk>/download/", assets.asset_download, name="asset-download"),
+    path("material/<int:pk>/withdraw/", assets.asset_withdraw, name="asset-withdraw"),
+    path("material/<int:pk>/versions/new/", assets.version_add, name="version-add"),
+    path(
+        "material/<int:pk>/versions/<int:number>/download/",
+        assets.version_download,
+        name="version-download",
+    ),
+    path(
+        "material/<int:pk>/versions/<int:number>/preview/",
+        assets.version_preview,
+        name="version-preview",
+    ),
+    path(
+        "material/<int:pk>/versions/<int:number>/approve/",
+        assets.version_approve,
+        name="version-approve",
+    ),
+    path(
+        "material/<int:pk>/versions/<int:number>/request-changes/",
+        assets.version_request_changes,
+        name="version-request-changes",
+    ),
+    path("notices/<int:pk>/dismiss/", assets.notice_dismiss, name="notice-dismiss"),
+    path("campaigns/<slug:slug>/activity/new/", activity.activity_create, name="activity-create"),
+    path("campaigns/<slug:slug>/readiness/", activity.readiness, name="readiness"),
+    path(
+        "campaigns/<slug:slug>/enforcement/new/",
+        activity.enforcement_create,
+        name="enforcement-create",
+    ),
+    path("campaigns/<slug:slug>/impact/", impact.campaign_impact, name="impact"),
+    path("campaigns/<slug:slug>/evaluation/", evaluation.evaluation_report, name="evaluation"),
+    path(
+        "campaigns/<slug:slug>/evaluation.xlsx",
+        evaluation.evaluation_workbook,
+        name="evaluation-xlsx",
+    ),
+    path(
+        "campaigns/<slug:slug>/evaluation/learning/",
+        evaluation.evaluation_learning,
+        name="evaluation-learning",
+    ),
+    path("figures/", impact.figures_home, name="figures"),
+    path("figures/import/", impact.figures_import, name="figures-import"),
+    path("figures/imports/<int:pk>/", impact.import_detail, name="import-detail"),
+    path("figures/imports/<int:pk>/commit/", impact.import_commit, name="import-commit"),
+    path("figures/imports/<int:pk>/undo/", impact.import_undo, name="import-undo"),
+    path("activity/", activity.activity_list, name="activity-list"),
+    path("activity/export.<str:fmt>", activity.activity_export, name="activity-export"),
+    path("activity/<int:pk>/", activity.activity_detail, name="activity-detail"),
+    path("activity/<int:pk>/edit/", activity.activity_edit, name="activity-edit"),
+    path("activity/<int:pk>/comment/", activity.activity_comment, name="activity-comment"),
+    path("activity/<int:pk>/evidence/", activity.activity_evidence, name="activity-evidence"),
+]

@@ -1,0 +1,371 @@
+"""Partner activity: logging, editing with history, comments, lists, exports, and readiness."""
+
+from collections.abc import Iterator
+from itertools import groupby
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from agencies.models import Organisation
+from campaigns.access import (
+    get_activity_for_user,
+    get_campaign_for_user,
+    require_material_submitter,
+    require_police_force,
+)
+from campaigns.forms.activity import (
+    FIELDS_FOR_TYPE,
+    ActivityFilterForm,
+    ActivityForm,
+    CommentForm,
+    EnforcementFiguresForm,
+)
+from campaigns.models import Activity, Campaign
+from campaigns.readiness import readiness_for
+from campaigns.services import activity as services
+from portal.audit import record
+from portal.files import protected_file_response
+from portal.models import AuditEntry
+from portal.scanning import scanning_on
+from portal.spreadsheets import add_sheet, csv_response, new_workbook, xlsx_response
+
+PAGE_SIZE = 50
+
+
+def _filters(request: HttpRequest) -> ActivityFilterForm:
+    user = request.user
+    campaigns = Campaign.objects.visible_to(user).order_by("name")
+    organisations = Organisation.objects.filter(
+        Q(pk__in=user.organisation_ids)
+        | Q(campaign_partnerships__campaign__lead_organisation_id__in=user.admin_organisation_ids)
+    ).distinct()
+    return ActivityFilterForm(
+        request.GET if request.GET else None, campaigns=campaigns, organisations=organisations
+    )
+
+
+def filtered_activity(request: HttpRequest) -> tuple[ActivityFilterForm, QuerySet[Activity] | None]:
+    """What the activity list shows and its exports contain: always within what the person may
+    see, then narrowed by the filters. Filters naming something out of reach are errors."""
+    form = _filters(request)
+    activities = Activity.objects.visible_to(request.user)
+    if not form.is_bound:
+        return form, activities
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    if data["campaign"]:
+        activities = activities.filter(campaign=data["campaign"])
+    if data["organisation"]:
+        activities = activities.filter(organisation=data["organisation"])
+    if data["activity_type"]:
+        activities = activities.filter(activity_type=data["activity_type"])
+    if data["date_from"]:
+        activities = activities.filter(
+            Q(ended_on__gte=data["date_from"]) | Q(started_on__gte=data["date_from"])
+        )
+    if data["date_to"]:
+        activities = activities.filter(started_on__lte=data["date_to"])
+    return form, activities
+
+
+@require_http_methods(["GET"])
+def activity_list(request: HttpRequest) -> HttpResponse:
+    form, activities = filtered_activity(request)
+    page = None
+    if activities is not None:
+        page = Paginator(activities.for_list().order_by("-started_on", "-pk"), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "campaigns/activity_list.html",
+        {"filters": form, "page": page, "query": query.urlencode()},
+    )
+
+
+EXPORT_HEADER = [
+    "Campaign",
+    "Organisation",
+    "Type",
+    "Date",
+    "Until",
+    "Channel or platform",
+    "Quantity",
+    "Reach",
+    "Reach figure from",
+    "Engagement",
+    "Force area",
+    "Place",
+    "Link",
+    "Material used",
+    "Notes",
+    "Logged by",
+    "Last changed (UK time)",
+]
+
+
+def export_rows(activities: QuerySet[Activity]) -> Iterator[list]:
+    """One row per record, in constant memory and two queries: the records and their material,
+    both read in the same order and merged as they stream."""
+    ordered = activities.select_related(
+        "campaign", "organisation", "logged_by", "force_area"
+    ).order_by("-started_on", "-pk")
+    used = (
+        Activity.assets.through.objects.filter(activity__in=activities)
+        .order_by("-activity__started_on", "-activity_id", "asset__title")
+        .values_list("activity_id", "asset__title")
+        .iterator(chunk_size=2000)
+    )
+    material = groupby(used, key=lambda pair: pair[0])
+    pending = next(material, None)
+    types = dict(Activity.Type.choices)
+    sources = dict(Activity.ReachSource.choices)
+    for activity in ordered.iterator(chunk_size=2000):
+        titles = []
+        if pending is not None and pending[0] == activity.pk:
+            titles = [title for _, title in pending[1]]
+            pending = next(material, None)
+        yield [
+            activity.campaign.name,
+            activity.organisation.name,
+            types[activity.activity_type],
+            activity.started_on,
+            activity.ended_on,
+            activity.channel,
+            activity.quantity,
+            activity.reach,
+            sources.get(activity.reach_source, ""),
+            activity.engagement,
+            activity.force_area.name if activity.force_area_id else "",
+            activity.place,
+            activity.link,
+            "; ".join(titles),
+            activity.notes,
+            activity.logged_by.full_name if activity.logged_by_id else "",
+            timezone.localtime(activity.updated_at).replace(tzinfo=None, microsecond=0),
+        ]
+
+
+@require_http_methods(["GET"])
+def activity_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    form, activities = filtered_activity(request)
+    if activities is None:
+        return HttpResponseBadRequest("The filters are not valid: " + form.errors.as_text())
+    record(
+        AuditEntry.Action.ACTIVITY_EXPORTED,
+        actor=request.user,
+        request=request,
+        data={"format": fmt, "filters": {k: v for k, v in request.GET.items()}},
+    )
+    stamp = timezone.localtime().strftime("%Y-%m-%d")
+    if fmt == "csv":
+        return csv_response(EXPORT_HEADER, export_rows(activities), f"activity-{stamp}.csv")
+    if fmt == "xlsx":
+        workbook = new_workbook()
+        add_sheet(workbook, "Activity", EXPORT_HEADER, export_rows(activities))
+        return xlsx_response(workbook, f"activity-{stamp}.xlsx")
+    raise Http404("No such format.")
+
+
+def _form_context(form: ActivityForm, campaign: Campaign, organisation: Organisation) -> dict:
+    return {
+        "form": form,
+        "campaign": campaign,
+        "organisation": organisation,
+        "type_specific": set(FIELDS_FOR_TYPE),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def activity_create(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_campaign_for_user(request.user, slug)
+    organisation = require_material_submitter(request.user, campaign)
+    is_post = request.method == "POST"
+    form = ActivityForm(
+        request.POST if is_post else None,
+        request.FILES if is_post else None,
+        campaign=campaign,
+        organisation=organisation,
+    )
+    if not is_post and request.GET.get("asset"):
+        chosen = form.fields["assets"].queryset.filter(pk=request.GET["asset"]).first()
+        if chosen is not None:
+            form.initial["assets"] = [chosen.pk]
+            form.initial["activity_type"] = _type_for(chosen.kind)
+    if is_post and form.is_valid():
+        activity = services.log_activity(
+            form.save(commit=False),
+            actor=request.user,
+            assets=form.cleaned_data["assets"],
+            evidence=form.cleaned_data["evidence_file"],
+            submission_key=form.cleaned_data["submission_key"],
+            request=request,
+        )
+        messages.success(request, "Your activity has been logged. Thank you.")
+        return redirect("campaigns:activity-detail", pk=activity.pk)
+    return render(
+        request, "campaigns/activity_form.html", _form_context(form, campaign, organisation)
+    )
+
+
+def _type_for(asset_kind: str) -> str:
+    """The usual way material of a kind is used, to save a choice in the form."""
+    return {
+        "poster": Activity.Type.POSTERS,
+        "social_card": Activity.Type.SOCIAL_POST,
+        "suggested_post": Activity.Type.SOCIAL_POST,
+        "press_release": Activity.Type.PRESS_RELEASE,
+        "film": Activity.Type.SOCIAL_POST,
+    }.get(asset_kind, Activity.Type.OTHER)
+
+
+@require_http_methods(["GET"])
+def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_activity_for_user(request.user, pk)
+    return render(
+        request,
+        "campaigns/activity_detail.html",
+        {
+            "activity": activity,
+            "revisions": activity.revisions.select_related("edited_by"),
+            "comments": activity.comments.select_related("author"),
+            "comment_form": CommentForm(),
+            "can_edit": activity.organisation_id in request.user.organisation_ids,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_activity_for_user(request.user, pk, action="edit")
+    is_post = request.method == "POST"
+    form = ActivityForm(
+        request.POST if is_post else None,
+        request.FILES if is_post else None,
+        instance=activity,
+        campaign=activity.campaign,
+        organisation=activity.organisation,
+    )
+    revision = request.POST.get("revision", activity.revision) if is_post else activity.revision
+    status = 200
+    if is_post and form.is_valid():
+        try:
+            services.update_activity(
+                form.save(commit=False),
+                actor=request.user,
+                seen_revision=int(revision),
+                changed=form.changed_data,
+                assets=form.cleaned_data["assets"],
+                evidence=form.cleaned_data["evidence_file"],
+                request=request,
+            )
+        except (services.StaleActivity, ValueError) as stale:
+            form.add_error(
+                None,
+                str(stale) if isinstance(stale, services.StaleActivity) else "Reload the page.",
+            )
+            status = 409
+        else:
+            messages.success(request, "Your changes have been saved.")
+            return redirect("campaigns:activity-detail", pk=activity.pk)
+    context = _form_context(form, activity.campaign, activity.organisation)
+    context.update({"activity": activity, "revision": revision})
+    return render(request, "campaigns/activity_form.html", context, status=status)
+
+
+@require_POST
+def activity_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_activity_for_user(request.user, pk, action="comment")
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        services.comment_on_activity(
+            activity, actor=request.user, body=form.cleaned_data["body"], request=request
+        )
+        messages.success(request, "Your comment has been added.")
+    else:
+        messages.error(request, "Write a comment before adding it.")
+    return redirect("campaigns:activity-detail", pk=activity.pk)
+
+
+@require_http_methods(["GET"])
+def activity_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_activity_for_user(request.user, pk)
+    if not activity.evidence:
+        raise Http404("No evidence was attached.")
+    if scanning_on() and not activity.evidence_virus_checked:
+        return render(
+            request,
+            "campaigns/evidence_unscanned.html",
+            {"activity": activity},
+            status=409,
+        )
+    content_type = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}.get(
+        activity.evidence.name.rsplit(".", 1)[-1], "application/octet-stream"
+    )
+    return protected_file_response(
+        activity.evidence.open("rb"), filename=activity.evidence_name, content_type=content_type
+    )
+
+
+@require_http_methods(["GET"])
+def readiness(request: HttpRequest, slug: str) -> HttpResponse:
+    """Campaign admins see every partner's row; a partner sees its own."""
+    campaign = get_campaign_for_user(request.user, slug)
+    runs_it = campaign.is_run_by(request.user)
+    rows = readiness_for(
+        campaign, organisation_ids=None if runs_it else request.user.organisation_ids
+    )
+    show = request.GET.get("show", "")
+    if show == "not-started":
+        rows = [row for row in rows if row.not_started]
+    elif show == "no-activity-since-launch":
+        today = timezone.localdate()
+        rows = [row for row in rows if row.launch_date <= today and not row.activity_since_launch]
+    return render(
+        request,
+        "campaigns/readiness.html",
+        {
+            "campaign": campaign,
+            "rows": rows,
+            "runs_it": runs_it,
+            "show": show,
+            "types": Activity.Type.choices,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def enforcement_create(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_campaign_for_user(request.user, slug)
+    force = require_police_force(request.user, campaign)
+    is_post = request.method == "POST"
+    form = EnforcementFiguresForm(
+        request.POST if is_post else None, campaign=campaign, organisation=force
+    )
+    if is_post and form.is_valid():
+        try:
+            services.record_enforcement(
+                form.save(commit=False), actor=request.user, request=request
+            )
+        except ValidationError as refused:
+            form.add_error(None, refused)
+        else:
+            messages.success(request, f"{force}'s enforcement figures have been recorded.")
+            return redirect(
+                reverse("campaigns:campaign-detail", args=[campaign.slug]) + "#enforcement"
+            )
+    return render(
+        request,
+        "campaigns/enforcement_form.html",
+        {"form": form, "campaign": campaign, "organisation": force},
+    )

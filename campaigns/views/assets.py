@@ -1,0 +1,297 @@
+"""One piece of material: its page, edits, new versions, review decisions, withdrawal, downloads."""
+
+from django.contrib import messages
+from django.db.models import Count, Max
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from campaigns.access import (
+    NotDownloadable,
+    acting_organisation,
+    check_scanned,
+    get_asset_for_user,
+    get_version_for_user,
+)
+from campaigns.forms.material import (
+    AssetDetailsForm,
+    DecisionForm,
+    EmbargoAcknowledgementForm,
+    VersionContentForm,
+    WithdrawForm,
+)
+from campaigns.models import Asset, AssetVersion, Download, WorkflowError
+from campaigns.models.assets import upload_limit_bytes
+from campaigns.services import material
+from campaigns.services.material import StaleEdit, VersionContent
+from portal.files import protected_file_response
+
+
+def _detail_url(asset: Asset) -> str:
+    return reverse("campaigns:asset-detail", args=[asset.pk])
+
+
+@require_http_methods(["GET"])
+def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    now = timezone.now()
+    asset = get_asset_for_user(request.user, pk, now=now)
+    runs_it = asset.campaign.is_run_by(request.user)
+    owns_it = asset.owner_organisation_id in request.user.organisation_ids
+    downloads_by_organisation = []
+    if runs_it:
+        downloads_by_organisation = (
+            Download.objects.filter(asset=asset)
+            .values("organisation__name")
+            .annotate(
+                count=Count("pk"), people=Count("user", distinct=True), last=Max("downloaded_at")
+            )
+            .order_by("organisation__name")
+        )
+    return render(
+        request,
+        "campaigns/asset_detail.html",
+        {
+            "asset": asset,
+            "campaign": asset.campaign,
+            "now": now,
+            "runs_it": runs_it,
+            "owns_it": owns_it,
+            "sees_versions": runs_it or owns_it,
+            "can_edit": runs_it or (owns_it and not asset.ever_approved),
+            "downloads_by_organisation": downloads_by_organisation,
+            "decision_form": DecisionForm(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = get_asset_for_user(request.user, pk, action="edit")
+    form = AssetDetailsForm(
+        request.POST if request.method == "POST" else None, instance=asset, campaign=asset.campaign
+    )
+    seen_revision = request.POST.get("revision", asset.revision)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            material.update_details(
+                form.save(commit=False),
+                actor=request.user,
+                seen_revision=int(seen_revision),
+                changed=form.changed_data,
+                tags=form.tags(),
+                audience_organisations=form.cleaned_data["audience_organisations"],
+                request=request,
+            )
+        except (StaleEdit, ValueError) as stale:
+            form.add_error(None, str(stale) if isinstance(stale, StaleEdit) else "Reload the page.")
+            status = 409
+        else:
+            messages.success(request, "The details have been saved.")
+            return redirect(_detail_url(asset))
+    return render(
+        request,
+        "campaigns/asset_edit.html",
+        {"asset": asset, "form": form, "revision": seen_revision},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def version_add(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = get_asset_for_user(request.user, pk, action="submit_version")
+    form = VersionContentForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        kind=asset.kind,
+    )
+    wants_json = request.headers.get("Accept") == "application/json"
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = material.submit_version(
+                asset,
+                actor=request.user,
+                content=VersionContent(
+                    upload=form.cleaned_data["checked_upload"],
+                    text=form.cleaned_data["text"],
+                    alt_text=form.cleaned_data["alt_text"].strip(),
+                ),
+                submission_key=form.cleaned_data["submission_key"],
+                request=request,
+            )
+        except WorkflowError as refused:
+            form.add_error(None, str(refused))
+        else:
+            if wants_json:
+                return JsonResponse({"ok": True, "title": asset.title, "url": _detail_url(asset)})
+            messages.success(
+                request, f"Version {version.number} has been submitted and is waiting for review."
+            )
+            return redirect(_detail_url(asset))
+    if request.method == "POST" and wants_json:
+        errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
+        return JsonResponse({"ok": False, "errors": errors}, status=400)
+    latest = asset.latest_version
+    if not form.is_bound and latest is not None:
+        form.initial.update({"text": latest.text, "alt_text": latest.alt_text})
+    return render(
+        request,
+        "campaigns/version_form.html",
+        {"asset": asset, "form": form, "limit": upload_limit_bytes(asset.kind)},
+    )
+
+
+def _version_for_review(request: HttpRequest, pk: int, number: int) -> AssetVersion:
+    asset = get_asset_for_user(request.user, pk, action="review")
+    version = next((v for v in asset.versions_newest_first if v.number == number), None)
+    if version is None:
+        raise Http404("No such version.")
+    version.asset = asset
+    return version
+
+
+@require_POST
+def version_approve(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    version = _version_for_review(request, pk, number)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    try:
+        material.approve(
+            version,
+            actor=request.user,
+            comment=form.cleaned_data.get("comment", ""),
+            request=request,
+        )
+    except WorkflowError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"Version {number} is approved.")
+    return redirect(_detail_url(version.asset))
+
+
+@require_POST
+def version_request_changes(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    version = _version_for_review(request, pk, number)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    try:
+        material.request_changes(
+            version,
+            actor=request.user,
+            comment=form.cleaned_data.get("comment", ""),
+            request=request,
+        )
+    except WorkflowError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"Changes to version {number} have been requested.")
+    return redirect(_detail_url(version.asset))
+
+
+@require_http_methods(["GET", "POST"])
+def asset_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = get_asset_for_user(request.user, pk, action="withdraw")
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            told = material.withdraw(
+                asset, actor=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+        except WorkflowError as refused:
+            form.add_error(None, str(refused))
+        else:
+            who = "person who" if told == 1 else "people who"
+            messages.success(
+                request, f"“{asset}” has been withdrawn. {told} {who} downloaded it will be told."
+            )
+            return redirect(_detail_url(asset))
+    return render(request, "campaigns/asset_withdraw.html", {"asset": asset, "form": form})
+
+
+def _unavailable(request: HttpRequest, asset: Asset, reason: NotDownloadable) -> HttpResponse:
+    return render(
+        request,
+        "campaigns/asset_unavailable.html",
+        {"asset": asset, "reason": reason.reason},
+        status=reason.status,
+    )
+
+
+def _file_of(version: AssetVersion):
+    if version.has_file:
+        return version.file.open("rb"), version.content_type
+    return material.text_as_file(version), "text/plain; charset=utf-8"
+
+
+@require_http_methods(["GET", "POST"])
+def asset_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The stable link: always the current approved version, if the person may download it."""
+    now = timezone.now()
+    try:
+        asset = get_asset_for_user(request.user, pk, action="download", now=now)
+    except NotDownloadable as reason:
+        visible = get_asset_for_user(request.user, pk, now=now)
+        return _unavailable(request, visible, reason)
+    acknowledged = False
+    if asset.is_under_embargo(now):
+        form = EmbargoAcknowledgementForm(request.POST if request.method == "POST" else None)
+        if request.method == "GET" or not form.is_valid():
+            return render(
+                request, "campaigns/embargo_acknowledge.html", {"asset": asset, "form": form}
+            )
+        acknowledged = True
+    version = asset.current_version
+    material.record_downloads(
+        [version],
+        user=request.user,
+        organisation=acting_organisation(request.user, asset.campaign),
+        embargo_acknowledged=acknowledged,
+        request=request,
+        now=now,
+    )
+    file, content_type = _file_of(version)
+    return protected_file_response(file, filename=version.download_name, content_type=content_type)
+
+
+@require_http_methods(["GET"])
+def version_download(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """Any version, for the campaign's admins and the owning organisation (to review, compare)."""
+    version = get_version_for_user(request.user, pk, number)
+    try:
+        check_scanned(version)
+    except NotDownloadable as reason:
+        return _unavailable(request, version.asset, reason)
+    material.record_downloads(
+        [version],
+        user=request.user,
+        organisation=acting_organisation(request.user, version.asset.campaign),
+        embargo_acknowledged=False,
+        request=request,
+    )
+    file, content_type = _file_of(version)
+    return protected_file_response(file, filename=version.download_name, content_type=content_type)
+
+
+@require_http_methods(["GET"])
+def version_preview(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    version = get_version_for_user(request.user, pk, number, preview=True)
+    if not version.preview:
+        raise Http404("This version has no preview.")
+    return protected_file_response(
+        version.preview.open("rb"),
+        filename=f"preview-{version.number}.png",
+        content_type="image/png",
+        inline=True,
+    )
+
+
+@require_POST
+def notice_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(
+        request.user.withdrawal_notices.filter(dismissed_at__isnull=True), pk=pk
+    )
+    notice.dismissed_at = timezone.now()
+    notice.save(update_fields=["dismissed_at"])
+    return redirect("home")
