@@ -1,0 +1,193 @@
+"""The review workflow: guarded transitions, kept decisions, and who may make them."""
+
+import pytest
+from django.core import mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns.models import AssetVersion, WorkflowError
+from portal.models import AuditEntry
+from tests.factories import make_asset
+
+
+def approve_url(asset, number=1):
+    return reverse("campaigns:version-approve", args=[asset.pk, number])
+
+
+def changes_url(asset, number=1):
+    return reverse("campaigns:version-request-changes", args=[asset.pk, number])
+
+
+@pytest.fixture
+def submitted(campaign, force_a, police_officer):
+    """A force-branded poster submitted by force A's officer, waiting for review."""
+    return make_asset(
+        campaign, owner=force_a, approved=False, by=police_officer, title="Force poster"
+    )
+
+
+def test_an_admin_approves_and_the_version_becomes_current(
+    client_for, charity_admin, submitted, police_officer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(charity_admin).post(approve_url(submitted), {"comment": "Lovely"})
+    assert response.status_code == 302
+    version = submitted.versions.get()
+    assert version.status == "approved"
+    assert version.decided_by == charity_admin
+    assert version.decision_comment == "Lovely"
+    assert version.decided_at is not None
+    assert [m.to for m in mail.outbox] == [[police_officer.email]]
+    assert mail.outbox[0].subject == "Approved: Force poster"
+    entry = AuditEntry.objects.get(action="asset.approved")
+    assert (entry.actor, entry.asset, entry.data["version"]) == (charity_admin, submitted, 1)
+
+
+def test_asking_for_changes_needs_a_comment(client_for, charity_admin, submitted):
+    client = client_for(charity_admin)
+    response = client.post(changes_url(submitted), {"comment": "  "}, follow=True)
+    assert "Say what needs to change" in response.content.decode()
+    assert submitted.versions.get().status == "in_review"
+    client.post(changes_url(submitted), {"comment": "Use the regional helpline number"})
+    version = submitted.versions.get()
+    assert version.status == "changes_requested"
+    assert version.decision_comment == "Use the regional helpline number"
+
+
+def test_the_submitter_is_told_what_to_change(
+    client_for, charity_admin, submitted, police_officer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(charity_admin).post(changes_url(submitted), {"comment": "Add the logo"})
+    assert mail.outbox[0].to == [police_officer.email]
+    assert "Add the logo" in mail.outbox[0].body
+
+
+def test_the_submitter_can_turn_decision_emails_off(
+    client_for, charity_admin, submitted, police_officer, django_capture_on_commit_callbacks
+):
+    police_officer.email_review_outcomes = False
+    police_officer.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(charity_admin).post(approve_url(submitted))
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize("who", ["police_officer", "force_lead"])
+def test_a_partner_cannot_approve_even_their_own_material(client_for, submitted, who, request):
+    response = client_for(request.getfixturevalue(who)).post(approve_url(submitted))
+    assert response.status_code == 403
+    assert submitted.versions.get().status == "in_review"
+
+
+@pytest.mark.parametrize("who", ["council_officer", "other_charity_admin", "outsider"])
+def test_people_who_cannot_see_it_get_404(client_for, submitted, who, request):
+    response = client_for(request.getfixturevalue(who)).post(approve_url(submitted))
+    assert response.status_code == 404
+    assert submitted.versions.get().status == "in_review"
+
+
+def test_deciding_needs_a_post_and_sign_in(client, client_for, charity_admin, submitted):
+    assert client_for(charity_admin).get(approve_url(submitted)).status_code == 405
+    client.logout()
+    assert client.post(approve_url(submitted)).status_code == 302
+    assert submitted.versions.get().status == "in_review"
+
+
+def test_approving_twice_is_refused_with_who_did_it(client_for, charity_admin, submitted):
+    client = client_for(charity_admin)
+    client.post(approve_url(submitted))
+    response = client.post(approve_url(submitted), follow=True)
+    assert "already approved by" in response.content.decode()
+    assert AuditEntry.objects.filter(action="asset.approved").count() == 1
+
+
+def test_two_admins_deciding_at_once_one_wins_and_the_other_sees_why(
+    submitted, charity_admin, charity
+):
+    from tests.factories import make_user
+
+    colleague = make_user(organisation=charity, role="campaign_admin", full_name="Second Admin")
+    # Both opened the page while the version was waiting.
+    first = AssetVersion.objects.select_related("asset__campaign").get(asset=submitted)
+    second = AssetVersion.objects.select_related("asset__campaign").get(asset=submitted)
+    first.approve(by=charity_admin)
+    with pytest.raises(WorkflowError, match="already approved by"):
+        second.request_changes(by=colleague, comment="Too late")
+    version = AssetVersion.objects.get(asset=submitted)
+    assert (version.status, version.decided_by) == ("approved", charity_admin)
+
+
+def test_a_withdrawn_asset_cannot_be_approved(client_for, charity_admin, submitted):
+    submitted.withdraw(by=charity_admin, reason="Not needed")
+    response = client_for(charity_admin).post(approve_url(submitted))
+    # Withdrawn material is still the admins' to see, but the decision is refused.
+    assert response.status_code == 302
+    assert submitted.versions.get().status == "in_review"
+
+
+def test_approving_a_new_version_supersedes_the_old_one(client_for, charity_admin, campaign):
+    asset = make_asset(campaign)
+    AssetVersion.objects.create(
+        asset=asset, number=2, text="", file="material/x.png", alt_text="New", status="in_review"
+    )
+    client_for(charity_admin).post(approve_url(asset, 2))
+    statuses = dict(asset.versions.values_list("number", "status"))
+    assert statuses == {1: "superseded", 2: "approved"}
+
+
+def test_an_image_without_alt_text_cannot_be_approved(client_for, charity_admin, submitted):
+    AssetVersion.objects.filter(asset=submitted).update(alt_text="", content_type="image/png")
+    response = client_for(charity_admin).post(approve_url(submitted), follow=True)
+    assert "Add alt text" in response.content.decode()
+    assert submitted.versions.get().status == "in_review"
+
+
+def test_the_database_refuses_two_approved_versions(campaign):
+    asset = make_asset(campaign)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AssetVersion.objects.create(
+            asset=asset, number=2, text="x", status="approved", decided_at=timezone.now()
+        )
+
+
+def test_the_database_refuses_an_approval_without_a_time(campaign):
+    asset = make_asset(campaign, approved=False)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AssetVersion.objects.filter(asset=asset).update(status="approved")
+
+
+def test_the_database_refuses_changes_requested_without_a_comment(campaign):
+    asset = make_asset(campaign, approved=False)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AssetVersion.objects.filter(asset=asset).update(
+            status="changes_requested", decided_at=timezone.now()
+        )
+
+
+def test_the_review_queue_lists_what_waits_for_this_admin_only(
+    client_for, charity_admin, other_charity_admin, submitted, other_campaign
+):
+    make_asset(other_campaign, approved=False, title="Elsewhere")
+    response = client_for(charity_admin).get(reverse("campaigns:review-queue"))
+    assert [v.asset.title for v in response.context["versions"]] == ["Force poster"]
+    other = client_for(other_charity_admin).get(reverse("campaigns:review-queue"))
+    assert [v.asset.title for v in other.context["versions"]] == ["Elsewhere"]
+
+
+def test_partners_have_no_review_queue(client_for, police_officer):
+    assert client_for(police_officer).get(reverse("campaigns:review-queue")).status_code == 403
+
+
+def test_the_review_queue_costs_the_same_queries_for_many_versions(
+    client_for, charity_admin, campaign, django_assert_num_queries
+):
+    client = client_for(charity_admin)
+    for number in range(30):
+        make_asset(campaign, approved=False, title=f"Waiting {number}")
+    # session, user, the session's authenticator, memberships, the versions (one query joining
+    # asset, campaign, owner and uploader), then the session's save (savepoint, update, release)
+    with django_assert_num_queries(8):
+        response = client.get(reverse("campaigns:review-queue"))
+    assert len(response.context["versions"]) == 30

@@ -1,0 +1,163 @@
+"""The cast every test can call on. Each fixture says what that person may and may not do.
+
+The world: the charity runs `campaign`, in which force A and council B (inside force A's area)
+take part. Another charity runs `other_campaign`, in which only force C takes part.
+"""
+
+import pytest
+
+from agencies.models import Membership, Organisation
+from tests.factories import (
+    make_campaign,
+    make_charity,
+    make_force_area,
+    make_organisation,
+    make_region,
+    make_user,
+    sign_in_fully,
+)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Argon2 is deliberately slow; the suite signs people in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # Rate-limit counts live in the cache; each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def media_in_temporary_folder(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def region(db):
+    return make_region("South West England")
+
+
+@pytest.fixture
+def charity(db):
+    return make_charity("The Lucy Faithfull Foundation")
+
+
+@pytest.fixture
+def force_a(region):
+    return make_organisation(
+        "Avon and Somerset Police",
+        Organisation.Kind.POLICE_FORCE,
+        force_area=make_force_area("Avon and Somerset", region),
+    )
+
+
+@pytest.fixture
+def council_b(force_a):
+    return make_organisation(
+        "South Somerset District Council", Organisation.Kind.COUNCIL, force_area=force_a.force_area
+    )
+
+
+@pytest.fixture
+def force_c(region):
+    return make_organisation(
+        "Wiltshire Police",
+        Organisation.Kind.POLICE_FORCE,
+        force_area=make_force_area("Wiltshire", region),
+    )
+
+
+@pytest.fixture
+def other_charity(db):
+    return make_charity("Another Charity")
+
+
+@pytest.fixture
+def campaign(charity, force_a, council_b, region):
+    return make_campaign(
+        "South West regional campaign", lead=charity, partners=(force_a, council_b), region=region
+    )
+
+
+@pytest.fixture
+def other_campaign(other_charity, force_c):
+    return make_campaign("Another campaign", lead=other_charity, partners=(force_c,))
+
+
+@pytest.fixture
+def charity_admin(charity):
+    """May do everything in the charity's campaigns and manage people in any organisation.
+    May not administer another charity's campaigns."""
+    return make_user(
+        "admin@charity.example", organisation=charity, role=Membership.Role.CAMPAIGN_ADMIN
+    )
+
+
+@pytest.fixture
+def police_officer(force_a):
+    """A member of force A: sees the charity's campaign; may not manage people or campaigns."""
+    return make_user("officer@force-a.example", organisation=force_a)
+
+
+@pytest.fixture
+def force_lead(force_a):
+    """A lead of force A: also invites and deactivates force A's people, nobody else's."""
+    return make_user("lead@force-a.example", organisation=force_a, role=Membership.Role.LEAD)
+
+
+@pytest.fixture
+def council_officer(council_b):
+    """A member of council B, inside force A's area: sees the charity's campaign."""
+    return make_user("officer@council-b.example", organisation=council_b)
+
+
+@pytest.fixture
+def other_force_officer(force_c):
+    """A member of force C, which takes part only in the other charity's campaign."""
+    return make_user("officer@force-c.example", organisation=force_c)
+
+
+@pytest.fixture
+def other_force_lead(force_c):
+    """A lead of force C: manages force C's people only."""
+    return make_user("lead@force-c.example", organisation=force_c, role=Membership.Role.LEAD)
+
+
+@pytest.fixture
+def other_charity_admin(other_charity):
+    """A campaign admin of the other charity: runs other_campaign, not the charity's campaign."""
+    return make_user(
+        "admin@other-charity.example",
+        organisation=other_charity,
+        role=Membership.Role.CAMPAIGN_ADMIN,
+    )
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in but a member of no organisation: sees nothing."""
+    return make_user("nobody@example.org")
+
+
+@pytest.fixture
+def staff(db):
+    """A system administrator: the Django admin, but no campaign membership."""
+    return make_user("sysadmin@example.org", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def client_for(client):
+    """A test client signed in as the given person, both steps done (or anonymous for None)."""
+
+    def sign_in(user):
+        client.logout()
+        if user is not None:
+            sign_in_fully(client, user)
+        return client
+
+    return sign_in

@@ -1,0 +1,112 @@
+"""The audit trail's pages: who reads which entries, filters, export, and a constant cost."""
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from portal.audit import record
+from portal.models import AuditEntry
+
+TRAIL = reverse("audit-trail")
+EXPORT = reverse("audit-export")
+
+
+@pytest.fixture
+def trail(campaign, other_campaign, charity, force_a, force_c, police_officer, charity_admin):
+    return {
+        "campaign": record(
+            AuditEntry.Action.ASSET_DOWNLOADED,
+            actor=police_officer,
+            campaign=campaign,
+            organisation=force_a,
+            target="Poster",
+        ),
+        "force_a": record(
+            AuditEntry.Action.PERSON_INVITED,
+            actor=police_officer,
+            organisation=force_a,
+            target="Invitation A",
+        ),
+        "force_c": record(
+            AuditEntry.Action.PERSON_INVITED, organisation=force_c, target="Invitation C"
+        ),
+        "other_campaign": record(
+            AuditEntry.Action.ASSET_DOWNLOADED, campaign=other_campaign, target="Other poster"
+        ),
+        "charity": record(
+            AuditEntry.Action.SIGNED_IN, actor=charity_admin, organisation=charity, target="Sign-in"
+        ),
+    }
+
+
+def shown(response) -> set[str]:
+    return {entry.target_repr for entry in response.context["page"]}
+
+
+def test_a_campaign_admin_reads_their_campaigns_and_organisations_trail(
+    client_for, charity_admin, trail
+):
+    assert shown(client_for(charity_admin).get(TRAIL)) == {"Poster", "Sign-in"}
+
+
+def test_a_partner_lead_reads_their_organisations_trail(client_for, force_lead, trail):
+    assert shown(client_for(force_lead).get(TRAIL)) == {"Poster", "Invitation A"}
+
+
+@pytest.mark.parametrize("who", ["police_officer", "outsider"])
+def test_members_without_a_lead_role_cannot_read_it(client_for, who, request, trail):
+    client = client_for(request.getfixturevalue(who))
+    assert client.get(TRAIL).status_code == 403
+    assert client.get(EXPORT).status_code == 403
+
+
+def test_the_trail_needs_sign_in_and_refuses_post(client, client_for, charity_admin):
+    assert client.get(TRAIL).status_code == 302
+    assert client_for(charity_admin).post(TRAIL).status_code == 405
+
+
+def test_filters_narrow_it_and_cannot_reach_other_organisations(
+    client_for, force_lead, force_c, trail
+):
+    client = client_for(force_lead)
+    assert shown(client.get(TRAIL, {"action": "person.invited"})) == {"Invitation A"}
+    assert shown(client.get(TRAIL, {"person": "officer@force-a"})) == {"Poster", "Invitation A"}
+    refused = client.get(TRAIL, {"organisation": force_c.slug})
+    assert refused.context["page"] is None
+    assert client.get(EXPORT, {"organisation": force_c.slug}).status_code == 400
+
+
+def test_the_export_is_what_the_page_shows_and_is_itself_audited(client_for, charity_admin, trail):
+    response = client_for(charity_admin).get(EXPORT, {"action": "asset.downloaded"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert [row[6] for row in rows[1:]] == ["Poster"]
+    assert AuditEntry.objects.filter(action="audit.exported", actor=charity_admin).exists()
+
+
+def test_the_trail_costs_the_same_queries_however_long(
+    client_for, charity_admin, campaign, force_a, police_officer
+):
+    client = client_for(charity_admin)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(TRAIL).status_code == 200
+        return len(queries)
+
+    record(
+        AuditEntry.Action.SIGNED_IN, actor=police_officer, campaign=campaign, organisation=force_a
+    )
+    few = count()
+    for _ in range(50):
+        record(
+            AuditEntry.Action.ASSET_DOWNLOADED,
+            actor=police_officer,
+            campaign=campaign,
+            organisation=force_a,
+            subject_user=police_officer,
+        )
+    assert count() == few

@@ -1,0 +1,52 @@
+"""The Django admin works for staff, for every model, and for nobody else."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+
+def registered_models():
+    return sorted(admin.site._registry, key=lambda model: model._meta.label)
+
+
+@pytest.mark.parametrize("model", registered_models(), ids=lambda m: m._meta.label)
+def test_staff_can_list_and_search_every_model(client_for, staff, campaign, charity_admin, model):
+    client = client_for(staff)
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    assert client.get(url).status_code == 200
+    assert client.get(url, {"q": "south"}).status_code == 200
+    instance = model.objects.first()
+    if instance is not None:
+        change = reverse(
+            f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[instance.pk]
+        )
+        assert client.get(change).status_code == 200
+
+
+def test_every_app_model_is_in_the_admin():
+    from django.apps import apps
+
+    ours = {
+        model
+        for model in apps.get_models()
+        if model._meta.app_label in {"agencies", "campaigns", "portal"}
+    }
+    assert ours <= set(admin.site._registry)
+
+
+@pytest.mark.parametrize("who", ["charity_admin", "police_officer"])
+def test_people_who_are_not_staff_are_kept_out(client_for, who, request):
+    response = client_for(request.getfixturevalue(who)).get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert "login" in response["Location"] or "sign-in" in response["Location"]
+
+
+def test_the_audit_trail_is_read_only_in_the_admin(client_for, staff, police_officer):
+    from portal.audit import record
+    from portal.models import AuditEntry
+
+    entry = record(AuditEntry.Action.SIGNED_IN, actor=police_officer)
+    client = client_for(staff)
+    delete = reverse("admin:portal_auditentry_delete", args=[entry.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
