@@ -1,0 +1,347 @@
+"""People, campaigns and material for benchmarks, made directly with the ORM.
+
+As tests/factories.py does, rows are created directly rather than through the portal's services, so
+that setting up a benchmark is quick and measures nothing. Material files are written straight into
+MEDIA_ROOT, in chunks, at the path the AssetVersion.file field points to: a 200 MB film never passes
+through memory or an upload. People get an unusable password (nothing to hash): the environment
+signs them in by session.
+"""
+
+import functools
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.text import slugify
+
+from agencies.models import ForceArea, Membership, Organisation, Region, User
+from bench.environment import Environment
+from campaigns.impact import add_months
+from campaigns.models import (
+    Activity,
+    Asset,
+    AssetVersion,
+    Campaign,
+    CampaignPartner,
+    Channel,
+    Download,
+    HelpSeekerFigure,
+)
+from campaigns.models.assets import material_path
+
+CHUNK = 1024 * 1024
+
+# The smallest MP4 start: an ftyp box naming the mp42 brand (24 bytes).
+MP4_HEADER = bytes.fromhex("00000018667479706d703432000000006d70343269736f6d")
+
+
+@dataclass
+class Partner:
+    """A campaign-running charity and a police force whose member takes part in its campaigns."""
+
+    charity: Organisation
+    organisation: Organisation
+    user: User
+
+
+@dataclass
+class StoredFile:
+    """Approved material with its file on disk."""
+
+    asset: Asset
+    version: AssetVersion
+    path: Path
+    size: int
+
+
+def partner_member(env: Environment, label: str) -> Partner:
+    """A charity, a police force in its own force area, and a partner member of that force."""
+    name = f"Bench {label} {env.token}"
+    region = Region.objects.create(name=f"{name} region", slug=slugify(f"{name} region"))
+    area = ForceArea.objects.create(
+        name=f"{name} force area", slug=slugify(f"{name} force area"), region=region
+    )
+    charity = Organisation.objects.create(
+        name=f"{name} charity", slug=slugify(f"{name} charity"), kind=Organisation.Kind.CHARITY
+    )
+    force = Organisation.objects.create(
+        name=f"{name} police",
+        slug=slugify(f"{name} police"),
+        kind=Organisation.Kind.POLICE_FORCE,
+        force_area=area,
+    )
+    user = User.objects.create_user(
+        f"{slugify(label)}-{env.token}@bench.example", None, full_name=f"{name} member"
+    )
+    Membership.objects.create(user=user, organisation=force, role=Membership.Role.MEMBER)
+    return Partner(charity=charity, organisation=force, user=user)
+
+
+def campaign(env: Environment, label: str, partner: Partner) -> Campaign:
+    """A live campaign run by the partner's charity, in which the partner's force takes part."""
+    name = f"Bench {label} {env.token}"
+    created = Campaign.objects.create(
+        name=name,
+        slug=slugify(name),
+        lead_organisation=partner.charity,
+        launch_date=timezone.localdate() - timedelta(days=7),
+    )
+    CampaignPartner.objects.create(campaign=created, organisation=partner.organisation)
+    return created
+
+
+def film(
+    in_campaign: Campaign, *, title: str, filename: str, size: int, stamp: int = 0
+) -> StoredFile:
+    """An approved film for all partners: a tiny MP4 header and then random bytes, `size` in all.
+
+    The bytes are one random MiB repeated, with `stamp` written after the header so that films
+    made with different stamps differ.
+    """
+    asset = Asset.objects.create(
+        campaign=in_campaign,
+        owner_organisation=in_campaign.lead_organisation,
+        kind=Asset.Kind.FILM,
+        title=title,
+        audience=Asset.Audience.ALL_PARTNERS,
+    )
+    version = AssetVersion(
+        asset=asset,
+        number=1,
+        original_filename=filename,
+        content_type="video/mp4",
+        size=size,
+        status=AssetVersion.Status.APPROVED,
+        decided_at=timezone.now(),
+    )
+    version.file.name = material_path(version, filename)
+    path = Path(settings.MEDIA_ROOT) / version.file.name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    version.sha256 = _write(path, size, start=MP4_HEADER + stamp.to_bytes(8, "big"))
+    version.save()
+    return StoredFile(asset=asset, version=version, path=path, size=size)
+
+
+@functools.cache
+def _random_mib() -> memoryview:
+    return memoryview(os.urandom(CHUNK))
+
+
+def _write(path: Path, size: int, *, start: bytes) -> str:
+    """Write `size` bytes to the path, in chunks; return their SHA-256."""
+    pattern = _random_mib()
+    digest = hashlib.sha256()
+    with path.open("wb") as file:
+        head = start[:size]
+        file.write(head)
+        digest.update(head)
+        left = size - len(head)
+        while left > 0:
+            chunk = pattern[: min(left, CHUNK)]
+            file.write(chunk)
+            digest.update(chunk)
+            left -= len(chunk)
+    return digest.hexdigest()
+
+
+# --- A campaign at scale: many partners, their activity records and the region's figures ---------
+# Built with bulk_create in batches, each batch made as it is written, so that a million rows never
+# sit in memory; the builders return what the benchmark needs to find them again.
+
+BULK_BATCH = 10_000
+
+
+@dataclass
+class ScaledRegion:
+    """A region of force areas, each with a police force that has one partner member."""
+
+    region: Region
+    areas: list[ForceArea]
+    forces: list[Organisation]
+    members: list[User]
+    charity: Organisation
+    admin: User
+
+
+def scaled_region(env: Environment, label: str, *, areas: int) -> ScaledRegion:
+    """A charity with a campaign admin, and a region of `areas` force areas, each with its
+    police force and one member of that force (two in three of whom have signed in)."""
+    name = f"Bench {label} {env.token}"
+    region = Region.objects.create(name=f"{name} region", slug=slugify(f"{name} region"))
+    ForceArea.objects.bulk_create(
+        ForceArea(name=f"{name} area {n:02}", slug=slugify(f"{name} area {n:02}"), region=region)
+        for n in range(1, areas + 1)
+    )
+    made_areas = list(region.force_areas.order_by("name"))
+    Organisation.objects.bulk_create(
+        Organisation(
+            name=f"{area.name} police",
+            slug=slugify(f"{area.name} police"),
+            kind=Organisation.Kind.POLICE_FORCE,
+            force_area=area,
+        )
+        for area in made_areas
+    )
+    forces = list(Organisation.objects.filter(force_area__region=region).order_by("name", "pk"))
+    charity = Organisation.objects.create(
+        name=f"{name} charity", slug=slugify(f"{name} charity"), kind=Organisation.Kind.CHARITY
+    )
+    admin = User.objects.create_user(
+        f"{slugify(label)}-admin-{env.token}@bench.example", None, full_name=f"{name} admin"
+    )
+    Membership.objects.create(user=admin, organisation=charity, role=Membership.Role.CAMPAIGN_ADMIN)
+    now = timezone.now()
+    members = []
+    for number, force in enumerate(forces):
+        member = User(
+            email=f"{slugify(label)}-{number:02}-{env.token}@bench.example",
+            full_name=f"{force.name} officer",
+            last_login=now - timedelta(days=number) if number % 3 else None,
+        )
+        member.set_unusable_password()
+        members.append(member)
+    User.objects.bulk_create(members)
+    members = list(
+        User.objects.filter(email__endswith=f"-{env.token}@bench.example")
+        .filter(email__startswith=f"{slugify(label)}-")
+        .exclude(pk=admin.pk)
+        .order_by("email")
+    )
+    Membership.objects.bulk_create(
+        Membership(user=member, organisation=force, role=Membership.Role.MEMBER)
+        for member, force in zip(members, forces, strict=True)
+    )
+    return ScaledRegion(region, made_areas, forces, members, charity, admin)
+
+
+def scaled_campaign(env: Environment, label: str, world: ScaledRegion, *, launch_date) -> Campaign:
+    """A campaign run by the region's charity in the region, with every force as a partner, and
+    three approved pieces of material that each force downloaded."""
+    name = f"Bench {label} {env.token}"
+    made = Campaign.objects.create(
+        name=name,
+        slug=slugify(name),
+        lead_organisation=world.charity,
+        region=world.region,
+        launch_date=launch_date,
+    )
+    CampaignPartner.objects.bulk_create(
+        CampaignPartner(campaign=made, organisation=force) for force in world.forces
+    )
+    now = timezone.now()
+    for number in range(1, 4):
+        asset = Asset.objects.create(
+            campaign=made,
+            owner_organisation=world.charity,
+            kind=Asset.Kind.SUGGESTED_POST,
+            title=f"Suggested post {number}",
+            audience=Asset.Audience.ALL_PARTNERS,
+        )
+        version = AssetVersion.objects.create(
+            asset=asset,
+            number=1,
+            text=f"Suggested post {number}: call Stop it Now! on 0808 1000 900.",
+            status=AssetVersion.Status.APPROVED,
+            decided_at=now,
+        )
+        Download.objects.bulk_create(
+            Download(
+                asset=asset,
+                version=version,
+                user=member,
+                organisation=force,
+                downloaded_at=now - timedelta(days=number),
+            )
+            for member, force in zip(world.members, world.forces, strict=True)
+        )
+    return made
+
+
+def activity_records(
+    in_campaign: Campaign, world: ScaledRegion, *, count: int, first_day, days: int
+) -> int:
+    """`count` activity records spread evenly over the partners, the types and `days` days from
+    `first_day`, each batch of BULK_BATCH made as it is written. Returns the count."""
+    types = list(Activity.Type.values)
+    reaches = {Activity.Type.SOCIAL_POST, Activity.Type.PRESS_RELEASE, Activity.Type.INTERVIEW}
+    partners = list(zip(world.forces, world.members, strict=True))
+    stamp = timezone.now()
+
+    def record(number: int) -> Activity:
+        force, member = partners[number % len(partners)]
+        kind = types[(number // len(partners)) % len(types)]
+        started = first_day + timedelta(days=(number * 7919) % days)
+        return Activity(
+            campaign=in_campaign,
+            organisation=force,
+            logged_by=member,
+            activity_type=kind,
+            started_on=started,
+            ended_on=started + timedelta(days=14) if kind == Activity.Type.POSTERS else None,
+            channel="Facebook" if kind in reaches else "",
+            quantity=(number % 40) + 1,
+            reach=(number % 5000) * 10 if kind in reaches else None,
+            reach_source=Activity.ReachSource.PLATFORM if kind in reaches else "",
+            force_area_id=force.force_area_id,
+            place=f"Place {number % 200}",
+            created_at=stamp,
+            updated_at=stamp,
+        )
+
+    for start in range(0, count, BULK_BATCH):
+        Activity.objects.bulk_create(
+            [record(number) for number in range(start, min(start + BULK_BATCH, count))],
+            batch_size=BULK_BATCH,
+        )
+    return count
+
+
+def link_material(in_campaign: Campaign, *, every: int = 10) -> int:
+    """Every `every`-th record of the campaign used one of its pieces of material. Returns the
+    number of links made."""
+    through = Activity.assets.through
+    assets = list(in_campaign.assets.order_by("pk").values_list("pk", flat=True))
+    ids = list(
+        Activity.objects.filter(campaign=in_campaign).order_by("pk").values_list("pk", flat=True)
+    )[::every]
+    through.objects.bulk_create(
+        [
+            through(activity_id=pk, asset_id=assets[number % len(assets)])
+            for number, pk in enumerate(ids)
+        ],
+        batch_size=BULK_BATCH,
+    )
+    return len(ids)
+
+
+def monthly_figures(world: ScaledRegion, *, last_month, months: int) -> int:
+    """Help-seeker figures for every area of the region, for the website and the helpline, one a
+    month for `months` months up to `last_month` (the first of a month). Returns the count."""
+    website, _ = Channel.objects.get_or_create(
+        slug="website", defaults={"name": "Website", "position": 1}
+    )
+    helpline, _ = Channel.objects.get_or_create(
+        slug="helpline", defaults={"name": "Helpline", "position": 2}
+    )
+    rows = []
+    for back in range(months):
+        first = add_months(last_month, -back)
+        last = add_months(first, 1) - timedelta(days=1)
+        for number, area in enumerate(world.areas):
+            for channel, base in ((website, 40), (helpline, 6)):
+                rows.append(
+                    HelpSeekerFigure(
+                        region=world.region,
+                        force_area=area,
+                        channel=channel,
+                        period_start=first,
+                        period_end=last,
+                        count=base + (number * 7 + back * 3) % (base // 2 + 1),
+                    )
+                )
+    HelpSeekerFigure.objects.bulk_create(rows, batch_size=BULK_BATCH)
+    return len(rows)
