@@ -24,6 +24,29 @@ def client_address(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+# A person's own sign-ins, account changes and exports are recorded where no organisation is in
+# question; they belong to the person's organisation, so that its lead (and the charity's campaign
+# admins, for their own staff) find them in the audit trail. Someone in several organisations has
+# no single one: their entries stay without, as before.
+PERSONAL_ACTIONS = frozenset(
+    {
+        AuditEntry.Action.SIGNED_IN,
+        AuditEntry.Action.SIGNED_OUT,
+        AuditEntry.Action.MFA_FAILED,
+        AuditEntry.Action.MFA_ENROLLED,
+        AuditEntry.Action.MFA_RESET,
+        AuditEntry.Action.RECOVERY_CODE_USED,
+        AuditEntry.Action.RECOVERY_CODES_ISSUED,
+        AuditEntry.Action.EMAIL_CHANGED,
+        AuditEntry.Action.PASSWORD_CHANGED,
+        AuditEntry.Action.PASSWORD_RESET,
+        AuditEntry.Action.AUDIT_EXPORTED,
+        AuditEntry.Action.ACTIVITY_EXPORTED,
+        AuditEntry.Action.PERSONAL_DATA_EXPORTED,
+    }
+)
+
+
 def record(
     action: AuditEntry.Action,
     *,
@@ -38,6 +61,9 @@ def record(
 ) -> AuditEntry:
     if actor is not None and not actor.is_authenticated:
         actor = None
+    if organisation is None and actor is not None and action in PERSONAL_ACTIONS:
+        memberships = actor.active_memberships
+        organisation = memberships[0].organisation if len(memberships) == 1 else None
     return AuditEntry.objects.create(
         action=action,
         actor=actor,
