@@ -345,6 +345,7 @@ class Person(threading.Thread):
         self.records: list[Record] = []
         self.acknowledged: list[str] = []
         self.retried = 0
+        self.records_started = 0
         self.connections = 0
         self.pending_post: tuple[str, bytes] | None = None  # (submission key, body) to send again
         self.attempts = 0
@@ -406,10 +407,13 @@ class Person(threading.Thread):
                 "submission_key": submission_key,
                 "activity_type": "posters",
                 "started_on": self.today,
-                "quantity": str(self.random.randint(1, 30)),
+                # A different quantity each time: the same record sent again by the same
+                # person within minutes is taken as a repeat and not saved twice.
+                "quantity": str(self.records_started + 1),
                 "channel": "Libraries",
                 "place": f"Benchmark library {self.number}",
             }
+            self.records_started += 1
             self.pending_post = (submission_key, urlencode(form).encode())
             self.attempts = 0
             self.stop.wait(self.random.uniform(*THINK_SECONDS))
