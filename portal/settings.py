@@ -140,6 +140,9 @@ if MFA_DEMO_OFF and not DEBUG:
 OTP_TOTP_ISSUER = "Campaign partner portal"
 # Each failed code doubles the wait before the next attempt (1 s, 2 s, 4 s...).
 OTP_TOTP_THROTTLE_FACTOR = 1
+# Nobody, staff included, may read another person's authenticator secret or its QR code in the
+# Django admin: whoever holds the secret holds that person's second step.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Brute-force protection (django-axes) ---------------------------------------------------
 # Locked by e-mail address and network address together, never by address alone: a force's

@@ -4,6 +4,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from tests.factories import authenticator_for
+
 
 def registered_models():
     return sorted(admin.site._registry, key=lambda model: model._meta.label)
@@ -50,3 +52,19 @@ def test_the_audit_trail_is_read_only_in_the_admin(client_for, staff, police_off
     delete = reverse("admin:portal_auditentry_delete", args=[entry.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_staff_cannot_read_anyones_authenticator_secret_in_the_admin(
+    client_for, staff, police_officer
+):
+    device = authenticator_for(police_officer)
+    client = client_for(staff)
+    change = client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]))
+    assert change.status_code == 200
+    assert device.key.encode() not in change.content
+    assert b"qrcode" not in change.content.lower()
+    for view in ("config", "qrcode"):
+        path = f"/admin/otp_totp/totpdevice/{device.pk}/{view}/"
+        assert client.get(path).status_code == 403
+        # A device that does not exist is refused in the same way, not an error.
+        assert client.get(f"/admin/otp_totp/totpdevice/987654/{view}/").status_code == 403
