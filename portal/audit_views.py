@@ -3,7 +3,6 @@ their organisation's, filtered by person, organisation, action and date, and exp
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from agencies.models import Organisation
 from portal.audit import record
 from portal.models import AuditEntry
+from portal.paging import filtered_page
 from portal.spreadsheets import csv_response
 from portal.widgets import DateInput
 
@@ -78,17 +78,9 @@ def filtered_entries(request: HttpRequest):
 @require_http_methods(["GET"])
 def audit_trail(request: HttpRequest) -> HttpResponse:
     form, entries = filtered_entries(request)
-    page = (
-        Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-        if entries is not None
-        else None
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = filtered_page(request, entries, PAGE_SIZE)
     return render(
-        request,
-        "portal/audit_trail.html",
-        {"filters": form, "page": page, "query": query.urlencode()},
+        request, "portal/audit_trail.html", {"filters": form, "page": page, "query": query}
     )
 
 

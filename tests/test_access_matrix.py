@@ -10,7 +10,6 @@ by probing ids or slugs what exists in an organisation they do not belong to.
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import quote_plus
 
 import pytest
 from django.apps import apps
@@ -23,13 +22,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
-from django.utils.html import escape
 from django.utils.http import urlsafe_base64_encode
 
 from agencies.models import Invitation, Membership
 from campaigns.models import Activity, CampaignPartner, FigureImport, WithdrawalNotice
 from campaigns.services import activity as activity_services
-from tests.assertions import _CSRF_TOKEN, assert_same_page
+from tests.assertions import assert_same_page, assert_same_results, body
 from tests.factories import make_asset, make_user, png_bytes, sign_in_fully
 
 ROLES = (
@@ -580,25 +578,6 @@ def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(world):
 
 
 # --- Filters, search and exports -------------------------------------------------------------
-
-
-def assert_same_results(first, second, *terms: str) -> None:
-    """Two answers to searches for different terms are the same page once each search term,
-    which the page repeats back, is set aside."""
-    pages = []
-    for response, term in zip((first, second), terms, strict=True):
-        content = body(response)
-        for form in (term, quote_plus(term), escape(term)):
-            content = content.replace(form.encode(), b"[the search]")
-        pages.append(_CSRF_TOKEN.sub(b"", content))
-    assert first.status_code == second.status_code
-    assert pages[0] == pages[1]
-
-
-def body(response) -> bytes:
-    if response.streaming:
-        return b"".join(response.streaming_content)
-    return response.content
 
 
 def test_filtering_activity_by_another_organisation_answers_as_for_one_that_does_not_exist(

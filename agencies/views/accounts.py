@@ -1,4 +1,5 @@
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,7 +22,7 @@ from agencies.forms import (
     RoleForm,
     SignInForm,
 )
-from agencies.models import UserManager
+from agencies.models import Membership, UserManager
 from portal import ratelimit, security_log
 from portal.audit import client_address, record
 from portal.middleware import SIGNED_IN_AT
@@ -256,24 +257,47 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-def membership_deactivate(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+def _confirm_membership_action(
+    request: HttpRequest,
+    slug: str,
+    membership_id: int,
+    *,
+    template: str,
+    act: Callable[..., object],
+    done: Callable[[Membership], str],
+) -> HttpResponse:
+    """A page asking to confirm an action on one person's membership; POST carries it out, or
+    shows why it was refused."""
     organisation = get_organisation_for_user(request.user, slug)
     membership = get_membership_for_user(request.user, organisation, membership_id)
     error = None
     if request.method == "POST":
         try:
-            services.deactivate_membership(membership, actor=request.user, request=request)
+            act(membership, actor=request.user, request=request)
         except ValidationError as refused:
             error = " ".join(refused.messages)
         else:
-            messages.success(request, f"{membership.user} has been deactivated in {organisation}.")
+            messages.success(request, done(membership))
             return redirect("agencies:organisation-detail", slug=organisation.slug)
     return render(
         request,
-        "agencies/membership_deactivate.html",
+        template,
         {"organisation": organisation, "membership": membership, "error": error},
         status=400 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def membership_deactivate(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    return _confirm_membership_action(
+        request,
+        slug,
+        membership_id,
+        template="agencies/membership_deactivate.html",
+        act=services.deactivate_membership,
+        done=lambda membership: (
+            f"{membership.user} has been deactivated in {membership.organisation}."
+        ),
     )
 
 
@@ -318,23 +342,13 @@ def membership_role(request: HttpRequest, slug: str, membership_id: int) -> Http
 
 @require_http_methods(["GET", "POST"])
 def membership_reset_two_step(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
-    organisation = get_organisation_for_user(request.user, slug)
-    membership = get_membership_for_user(request.user, organisation, membership_id)
-    error = None
-    if request.method == "POST":
-        try:
-            services.reset_two_step_sign_in(membership, actor=request.user, request=request)
-        except ValidationError as refused:
-            error = " ".join(refused.messages)
-        else:
-            messages.success(
-                request,
-                f"{membership.user} will set up two-step sign-in again when they next sign in.",
-            )
-            return redirect("agencies:organisation-detail", slug=organisation.slug)
-    return render(
+    return _confirm_membership_action(
         request,
-        "agencies/membership_reset_two_step.html",
-        {"organisation": organisation, "membership": membership, "error": error},
-        status=400 if error else 200,
+        slug,
+        membership_id,
+        template="agencies/membership_reset_two_step.html",
+        act=services.reset_two_step_sign_in,
+        done=lambda membership: (
+            f"{membership.user} will set up two-step sign-in again when they next sign in."
+        ),
     )

@@ -5,7 +5,6 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -33,6 +32,7 @@ from campaigns.services import activity as services
 from portal.audit import record
 from portal.files import protected_file_response
 from portal.models import AuditEntry
+from portal.paging import filtered_page
 from portal.scanning import scanning_on
 from portal.spreadsheets import add_sheet, csv_response, new_workbook, xlsx_response
 
@@ -79,17 +79,11 @@ def filtered_activity(request: HttpRequest) -> tuple[ActivityFilterForm, QuerySe
 @require_http_methods(["GET"])
 def activity_list(request: HttpRequest) -> HttpResponse:
     form, activities = filtered_activity(request)
-    page = None
     if activities is not None:
-        page = Paginator(activities.for_list().order_by("-started_on", "-pk"), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
-    query = request.GET.copy()
-    query.pop("page", None)
+        activities = activities.for_list().order_by("-started_on", "-pk")
+    page, query = filtered_page(request, activities, PAGE_SIZE)
     return render(
-        request,
-        "campaigns/activity_list.html",
-        {"filters": form, "page": page, "query": query.urlencode()},
+        request, "campaigns/activity_list.html", {"filters": form, "page": page, "query": query}
     )
 
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from campaigns.models import Activity
 from campaigns.services import activity as services
 from portal.models import AuditEntry
-from tests.assertions import assert_same_page
+from tests.assertions import assert_same_page, body
 
 
 def make_activity(campaign, organisation, by=None, **fields) -> Activity:
@@ -202,7 +202,7 @@ def test_the_list_costs_the_same_queries_whatever_the_number_of_records(
 
 
 def read_csv(response) -> list[list[str]]:
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    text = body(response).decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text)))
 
 
@@ -231,7 +231,7 @@ def test_exports_neutralise_formulas(client_for, police_officer, campaign, force
     assert rows[1][5] == '\'=HYPERLINK("http://evil.example")'
     assert rows[1][14] == "'+SUM(1)"
     response = client.get(reverse("campaigns:activity-export", args=["xlsx"]))
-    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    workbook = load_workbook(io.BytesIO(body(response)))
     sheet = workbook["Activity"]
     assert sheet["F2"].value == '=HYPERLINK("http://evil.example")'
     assert sheet["F2"].data_type == "s", "written as text, never as a formula"
@@ -249,7 +249,7 @@ def test_the_xlsx_export_has_one_row_per_record_with_material(
     activity.assets.set([poster, card])
     make_activity(campaign, force_a, activity_type="interview")
     response = client_for(charity_admin).get(reverse("campaigns:activity-export", args=["xlsx"]))
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)))["Activity"]
+    sheet = load_workbook(io.BytesIO(body(response)))["Activity"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 2
     # An empty cell reads back as None.
@@ -264,7 +264,7 @@ def test_exports_cost_the_same_queries_whatever_the_number_of_records(
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
             response = client.get(reverse("campaigns:activity-export", args=["csv"]))
-            b"".join(response.streaming_content)
+            body(response)
         return len(queries)
 
     make_activity(campaign, force_a)

@@ -10,15 +10,12 @@ from django.utils import timezone
 
 from campaigns.models import Download
 from portal.models import AuditEntry
+from tests.assertions import body
 from tests.factories import make_asset, png_bytes
 
 
 def download_url(asset):
     return reverse("campaigns:asset-download", args=[asset.pk])
-
-
-def body(response) -> bytes:
-    return b"".join(response.streaming_content)
 
 
 def test_a_partner_downloads_the_current_version_and_it_is_recorded(

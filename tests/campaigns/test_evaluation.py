@@ -17,6 +17,7 @@ from campaigns.models import Activity, CampaignPartner, Channel, HelpSeekerFigur
 from campaigns.services import activity as activity_services
 from campaigns.services import material
 from portal.models import AuditEntry
+from tests.assertions import body
 from tests.factories import (
     make_asset,
     make_campaign,
@@ -101,7 +102,7 @@ def section(html: str, start: str, end: str) -> str:
 def open_workbook(response):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    return load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    return load_workbook(io.BytesIO(body(response)))
 
 
 def block(workbook, sheet: str, title_starts: str) -> list[tuple]:

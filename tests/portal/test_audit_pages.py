@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from portal.audit import record
 from portal.models import AuditEntry
+from tests.assertions import body
 
 TRAIL = reverse("audit-trail")
 EXPORT = reverse("audit-export")
@@ -82,7 +83,7 @@ def test_filters_narrow_it_and_cannot_reach_other_organisations(
 
 def test_the_export_is_what_the_page_shows_and_is_itself_audited(client_for, charity_admin, trail):
     response = client_for(charity_admin).get(EXPORT, {"action": "asset.downloaded"})
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(body(response).decode("utf-8-sig"))))
     assert [row[6] for row in rows[1:]] == ["Poster"]
     assert AuditEntry.objects.filter(action="audit.exported", actor=charity_admin).exists()
 
