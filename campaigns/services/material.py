@@ -1,7 +1,7 @@
 """Submitting material and new versions, editing it, and recording downloads."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
@@ -38,6 +38,23 @@ def _already_received(submission_key: uuid.UUID | None) -> AssetVersion | None:
     return (
         AssetVersion.objects.select_related("asset").filter(submission_key=submission_key).first()
     )
+
+
+def _once_per_submission(
+    submission_key: uuid.UUID | None, create: Callable[[], AssetVersion]
+) -> AssetVersion:
+    """Create once per submitted form: a repeat of the same submission, even one that raced the
+    first and lost on the unique key, gets the version the first one created."""
+    existing = _already_received(submission_key)
+    if existing is not None:
+        return existing
+    try:
+        return create()
+    except IntegrityError:
+        existing = _already_received(submission_key)
+        if existing is None:
+            raise
+        return existing
 
 
 def _attach_files(version: AssetVersion, content: VersionContent, stored: StoredFiles) -> None:
@@ -108,10 +125,8 @@ def submit_material(
 
     A repeated submission (the same key) returns the version the first one created.
     """
-    existing = _already_received(submission_key)
-    if existing is not None:
-        return existing
-    try:
+
+    def create() -> AssetVersion:
         with StoredFiles() as stored, transaction.atomic():
             asset.campaign = campaign
             asset.owner_organisation = owner
@@ -138,12 +153,9 @@ def submit_material(
                 data={"kind": asset.kind, "version": version.number, "sha256": version.sha256},
             )
             transaction.on_commit(lambda: notifications.material_submitted(version))
-    except IntegrityError:
-        existing = _already_received(submission_key)
-        if existing is None:
-            raise
-        return existing
-    return version
+        return version
+
+    return _once_per_submission(submission_key, create)
 
 
 def submit_version(
@@ -155,10 +167,8 @@ def submit_version(
     request: HttpRequest | None = None,
 ) -> AssetVersion:
     """Add a new version for review; one still waiting is replaced by it."""
-    existing = _already_received(submission_key)
-    if existing is not None:
-        return existing
-    try:
+
+    def create() -> AssetVersion:
         with StoredFiles() as stored, transaction.atomic():
             locked = Asset.objects.select_for_update().get(pk=asset.pk)
             if locked.withdrawn_at is not None:
@@ -177,12 +187,9 @@ def submit_version(
                 data={"version": version.number, "sha256": version.sha256},
             )
             transaction.on_commit(lambda: notifications.material_submitted(version))
-    except IntegrityError:
-        existing = _already_received(submission_key)
-        if existing is None:
-            raise
-        return existing
-    return version
+        return version
+
+    return _once_per_submission(submission_key, create)
 
 
 def update_details(

@@ -1,5 +1,7 @@
 """One piece of material: its page, edits, new versions, review decisions, withdrawal, downloads."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -152,13 +154,15 @@ def _version_for_review(request: HttpRequest, pk: int, number: int) -> AssetVers
     return version
 
 
-@require_POST
-def version_approve(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+def _decide(
+    request: HttpRequest, pk: int, number: int, decide: Callable[..., None], done: str
+) -> HttpResponse:
+    """Carry out a reviewer's decision on a version, with the comment given with it."""
     version = _version_for_review(request, pk, number)
     form = DecisionForm(request.POST)
     form.is_valid()
     try:
-        material.approve(
+        decide(
             version,
             actor=request.user,
             comment=form.cleaned_data.get("comment", ""),
@@ -167,27 +171,24 @@ def version_approve(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     except WorkflowError as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, f"Version {number} is approved.")
+        messages.success(request, done)
     return redirect(_detail_url(version.asset))
+
+
+@require_POST
+def version_approve(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    return _decide(request, pk, number, material.approve, f"Version {number} is approved.")
 
 
 @require_POST
 def version_request_changes(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    version = _version_for_review(request, pk, number)
-    form = DecisionForm(request.POST)
-    form.is_valid()
-    try:
-        material.request_changes(
-            version,
-            actor=request.user,
-            comment=form.cleaned_data.get("comment", ""),
-            request=request,
-        )
-    except WorkflowError as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, f"Changes to version {number} have been requested.")
-    return redirect(_detail_url(version.asset))
+    return _decide(
+        request,
+        pk,
+        number,
+        material.request_changes,
+        f"Changes to version {number} have been requested.",
+    )
 
 
 @require_http_methods(["GET", "POST"])
