@@ -13,6 +13,25 @@ def can_manage_people(user, organisation: Organisation) -> bool:
     return organisation.pk in user.lead_organisation_ids
 
 
+def managed_organisations(user) -> list[Organisation]:
+    """The organisations among the person's own whose people they may manage (for the home page)."""
+    return [
+        membership.organisation
+        for membership in user.active_memberships
+        if can_manage_people(user, membership.organisation)
+    ]
+
+
+def may_read_audit_trail(user) -> bool:
+    """Campaign admins read their campaigns' trail, partner leads their organisation's."""
+    return bool(user.admin_organisation_ids or user.lead_organisation_ids)
+
+
+def require_audit_reader(user) -> None:
+    if not may_read_audit_trail(user):
+        raise PermissionDenied("Only campaign admins and partner leads read the audit trail.")
+
+
 def get_organisation_for_user(user, slug: str) -> Organisation:
     """The organisation whose people this person may see and manage.
 

@@ -12,7 +12,7 @@ from agencies.models import (
     Region,
     User,
 )
-from portal.admin_audit import AuditedAdminMixin, AuditedModelAdmin
+from audit.admin_mixins import AuditedAdminMixin, AuditedModelAdmin
 
 
 @admin.register(Region)

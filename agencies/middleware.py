@@ -1,10 +1,16 @@
-"""Holds a person who has given their password, but not yet their code, at the second step."""
+"""Sign-in state on every request: the absolute session limit, and holding a person who has given
+their password, but not yet their code, at the second step."""
 
+import time
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.shortcuts import redirect
 
 from agencies import two_step
+from agencies.sessions import SIGNED_IN_AT
 
 # What someone half-way through signing in may reach: the second step itself, signing out, and
 # the public pages.
@@ -42,3 +48,27 @@ class TwoStepSignInMiddleware:
         if request.method == "GET":
             response["Location"] += "?" + urlencode({"next": request.get_full_path()})
         return response
+
+
+class SessionLimitsMiddleware:
+    """Ends a session a fixed time after sign-in, however active it has been.
+
+    The idle limit needs no code: the session cookie's age is the idle limit and every request
+    slides it forward (SESSION_SAVE_EVERY_REQUEST).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = time.time()
+            signed_in_at = request.session.setdefault(SIGNED_IN_AT, now)
+            if now - signed_in_at > settings.SESSION_ABSOLUTE_HOURS * 3600:
+                logout(request)
+                messages.info(
+                    request,
+                    f"For your security you were signed out after "
+                    f"{settings.SESSION_ABSOLUTE_HOURS} hours. Please sign in again.",
+                )
+        return self.get_response(request)

@@ -6,9 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from agencies.models import UserManager
-from portal import security_log
-from portal.audit import record
-from portal.models import AuditEntry
+from audit.models import AuditEntry
+from audit.services import record
+from lib import security_log
+from lib.addresses import client_address
 
 
 def axes_username(request: HttpRequest, credentials: dict | None) -> str:
@@ -21,7 +22,9 @@ def locked_out(
     request: HttpRequest, credentials: dict | None = None, *args, **kwargs
 ) -> HttpResponse:
     email = axes_username(request, credentials)
-    record(AuditEntry.Action.LOCKED_OUT, request=request, data={"email": email[:254]})
+    record(
+        AuditEntry.Action.LOCKED_OUT, address=client_address(request), data={"email": email[:254]}
+    )
     security_log.event("locked_out", email=email[:254])
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "agencies/locked_out.html", {"minutes": minutes}, status=429)

@@ -3,14 +3,13 @@
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Invitation, Membership, Organisation, User, UserManager, roles_for
-from portal.audit import record
-from portal.emails import absolute_url, send_templated_email
-from portal.models import AuditEntry
+from audit.models import AuditEntry
+from audit.services import record
+from lib.emails import absolute_url, send_templated_email
 
 
 class InvitationUnusable(Exception):
@@ -28,7 +27,7 @@ def invite_person(
     email: str,
     role: str,
     actor: User,
-    request: HttpRequest | None = None,
+    address: str | None = None,
 ) -> Invitation:
     """Invite an e-mail address into an organisation with a role, replacing any open invitation."""
     email = UserManager.normalize_email(email)
@@ -63,7 +62,7 @@ def invite_person(
         record(
             AuditEntry.Action.PERSON_INVITED,
             actor=actor,
-            request=request,
+            address=address,
             organisation=organisation,
             target=invitation,
             data={"role": role, "replaced": len(replaced)},
@@ -116,7 +115,7 @@ def accept_invitation(
     *,
     password: str,
     full_name: str = "",
-    request: HttpRequest | None = None,
+    address: str | None = None,
 ) -> User:
     """Join the organisation: create (or reactivate) the account, or confirm an existing one.
 
@@ -172,7 +171,7 @@ def accept_invitation(
         record(
             AuditEntry.Action.PERSON_JOINED,
             actor=user,
-            request=request,
+            address=address,
             organisation=invitation.organisation,
             subject_user=user,
             target=membership,
@@ -182,7 +181,7 @@ def accept_invitation(
 
 
 def deactivate_membership(
-    membership: Membership, *, actor: User, request: HttpRequest | None = None
+    membership: Membership, *, actor: User, address: str | None = None
 ) -> Membership:
     """End a person's membership; with no membership left they can no longer sign in.
 
@@ -213,7 +212,7 @@ def deactivate_membership(
         record(
             AuditEntry.Action.PERSON_DEACTIVATED,
             actor=actor,
-            request=request,
+            address=address,
             organisation=membership.organisation,
             subject_user=person,
             target=membership,
@@ -223,7 +222,7 @@ def deactivate_membership(
 
 
 def change_role(
-    membership: Membership, *, role: str, actor: User, request: HttpRequest | None = None
+    membership: Membership, *, role: str, actor: User, address: str | None = None
 ) -> Membership:
     """Give a colleague another role; never one the actor could not give by invitation."""
     allowed = {
@@ -249,7 +248,7 @@ def change_role(
         record(
             AuditEntry.Action.ROLE_CHANGED,
             actor=actor,
-            request=request,
+            address=address,
             organisation=locked.organisation,
             subject_user=locked.user,
             target=locked,
@@ -259,7 +258,7 @@ def change_role(
 
 
 def reset_two_step_sign_in(
-    membership: Membership, *, actor: User, request: HttpRequest | None = None
+    membership: Membership, *, actor: User, address: str | None = None
 ) -> None:
     """For a colleague who lost their phone: they set up two-step sign-in again when they next
     sign in (a session verified with the old app is no longer verified)."""
@@ -272,7 +271,7 @@ def reset_two_step_sign_in(
         record(
             AuditEntry.Action.MFA_RESET,
             actor=actor,
-            request=request,
+            address=address,
             organisation=membership.organisation,
             subject_user=membership.user,
             target=membership,

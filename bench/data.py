@@ -2,9 +2,9 @@
 
 As tests/factories.py does, rows are created directly rather than through the portal's services, so
 that setting up a benchmark is quick and measures nothing. Material files are written straight into
-MEDIA_ROOT, in chunks, at the path the AssetVersion.file field points to: a 200 MB film never passes
-through memory or an upload. People get an unusable password (nothing to hash): the environment
-signs them in by session.
+MEDIA_ROOT, in chunks, at the path the MaterialVersion.file field points to: a 200 MB film never
+passes through memory or an upload. People get an unusable password (nothing to hash): the
+environment signs them in by session.
 """
 
 import functools
@@ -23,15 +23,15 @@ from bench.environment import Environment
 from campaigns.impact import add_months
 from campaigns.models import (
     Activity,
-    Asset,
-    AssetVersion,
     Campaign,
     CampaignPartner,
     Channel,
     Download,
     HelpSeekerFigure,
+    Material,
+    MaterialVersion,
 )
-from campaigns.models.assets import material_path
+from campaigns.models.material import material_path
 
 CHUNK = 1024 * 1024
 
@@ -52,8 +52,8 @@ class Partner:
 class StoredFile:
     """Approved material with its file on disk."""
 
-    asset: Asset
-    version: AssetVersion
+    material: Material
+    version: MaterialVersion
     path: Path
     size: int
 
@@ -102,20 +102,20 @@ def film(
     The bytes are one random MiB repeated, with `stamp` written after the header so that films
     made with different stamps differ.
     """
-    asset = Asset.objects.create(
+    material = Material.objects.create(
         campaign=in_campaign,
         owner_organisation=in_campaign.lead_organisation,
-        kind=Asset.Kind.FILM,
+        kind=Material.Kind.FILM,
         title=title,
-        audience=Asset.Audience.ALL_PARTNERS,
+        audience=Material.Audience.ALL_PARTNERS,
     )
-    version = AssetVersion(
-        asset=asset,
+    version = MaterialVersion(
+        material=material,
         number=1,
         original_filename=filename,
         content_type="video/mp4",
         size=size,
-        status=AssetVersion.Status.APPROVED,
+        status=MaterialVersion.Status.APPROVED,
         decided_at=timezone.now(),
     )
     version.file.name = material_path(version, filename)
@@ -123,7 +123,7 @@ def film(
     path.parent.mkdir(parents=True, exist_ok=True)
     version.sha256 = _write(path, size, start=MP4_HEADER + stamp.to_bytes(8, "big"))
     version.save()
-    return StoredFile(asset=asset, version=version, path=path, size=size)
+    return StoredFile(material=material, version=version, path=path, size=size)
 
 
 @functools.cache
@@ -234,23 +234,23 @@ def scaled_campaign(env: Environment, label: str, world: ScaledRegion, *, launch
     )
     now = timezone.now()
     for number in range(1, 4):
-        asset = Asset.objects.create(
+        material = Material.objects.create(
             campaign=made,
             owner_organisation=world.charity,
-            kind=Asset.Kind.SUGGESTED_POST,
+            kind=Material.Kind.SUGGESTED_POST,
             title=f"Suggested post {number}",
-            audience=Asset.Audience.ALL_PARTNERS,
+            audience=Material.Audience.ALL_PARTNERS,
         )
-        version = AssetVersion.objects.create(
-            asset=asset,
+        version = MaterialVersion.objects.create(
+            material=material,
             number=1,
             text=f"Suggested post {number}: call Stop it Now! on 0808 1000 900.",
-            status=AssetVersion.Status.APPROVED,
+            status=MaterialVersion.Status.APPROVED,
             decided_at=now,
         )
         Download.objects.bulk_create(
             Download(
-                asset=asset,
+                material=material,
                 version=version,
                 user=member,
                 organisation=force,
@@ -303,14 +303,14 @@ def activity_records(
 def link_material(in_campaign: Campaign, *, every: int = 10) -> int:
     """Every `every`-th record of the campaign used one of its pieces of material. Returns the
     number of links made."""
-    through = Activity.assets.through
-    assets = list(in_campaign.assets.order_by("pk").values_list("pk", flat=True))
+    through = Activity.materials.through
+    materials = list(in_campaign.materials.order_by("pk").values_list("pk", flat=True))
     ids = list(
         Activity.objects.filter(campaign=in_campaign).order_by("pk").values_list("pk", flat=True)
     )[::every]
     through.objects.bulk_create(
         [
-            through(activity_id=pk, asset_id=assets[number % len(assets)])
+            through(activity_id=pk, material_id=materials[number % len(materials)])
             for number, pk in enumerate(ids)
         ],
         batch_size=BULK_BATCH,

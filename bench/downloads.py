@@ -111,7 +111,7 @@ def run(env: Environment) -> list[str]:
 
 # --- 1. One material download ---------------------------------------------------------------------
 def _material_download(server: Server, cookies: dict[str, str], film: data.StoredFile) -> list[str]:
-    path = f"/material/{film.asset.pk}/download/"
+    path = f"/material/{film.material.pk}/download/"
     worker = server.worker()
 
     # The warm-up also checks that the bytes served are the stored file's.

@@ -280,7 +280,7 @@ class Environment:
         from django_otp import DEVICE_ID_SESSION_KEY
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
-        from portal.middleware import SIGNED_IN_AT
+        from agencies.sessions import SIGNED_IN_AT
 
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         if device is None:

@@ -52,12 +52,12 @@ from bench.measure import MB, megabytes
 from campaigns.impact import add_months
 from campaigns.models import (
     Activity,
-    Asset,
-    AssetVersion,
     Campaign,
     CampaignPartner,
     Channel,
     HelpSeekerFigure,
+    Material,
+    MaterialVersion,
 )
 
 SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
@@ -72,7 +72,7 @@ WARM_UP_LOOPS = 8  # two per worker, give or take how gunicorn's workers take tu
 IMPACT_MARKER = b"The campaign's effect"
 
 ORGANISATIONS = 10
-TEXT_ASSETS = 14
+TEXT_MATERIALS = 14
 EXISTING_ACTIVITY = 300
 ERROR_PAGE_HEADING = b"Sorry, something went wrong"
 
@@ -82,7 +82,7 @@ PAGES = [
     "home",
     "campaign",
     "toolkit",
-    "asset",
+    "material",
     "download",
     "activity form",
     "activity post",
@@ -98,8 +98,8 @@ class World:
 
     campaign: Campaign
     users: list[User]
-    asset_ids: list[int]
-    file_asset_ids: list[int]
+    material_ids: list[int]
+    file_material_ids: list[int]
     figures: int
     activity_before: int
 
@@ -117,7 +117,7 @@ def _png(size: tuple[int, int], colour: str = "navy") -> bytes:
 def build_world(env: Environment, label: str, *, people: int) -> World:
     """A live campaign in a region of ORGANISATIONS partners (police forces and councils), each
     in its own force area, with `people` partner members spread over them; about 20 approved
-    assets (six small files, the rest words); EXISTING_ACTIVITY activity records; and monthly
+    materials (six small files, the rest words); EXISTING_ACTIVITY activity records; and monthly
     help-seeker figures per area and channel from 15 months before launch, so that the impact
     page has something to compute. Launched on the first of the month four months ago, like the
     demo's South West campaign."""
@@ -167,16 +167,16 @@ def build_world(env: Environment, label: str, *, people: int) -> World:
         )
         users.append(user)
 
-    asset_ids, file_asset_ids = [], []
+    material_ids, file_material_ids = [], []
     now = timezone.now()
     files = [
-        (Asset.Kind.POSTER, f"Poster {n}", f"poster-{n}.png", "image/png", _png((600, 848)))
+        (Material.Kind.POSTER, f"Poster {n}", f"poster-{n}.png", "image/png", _png((600, 848)))
         for n in range(1, 4)
     ] + [
-        (Asset.Kind.SOCIAL_CARD, "Social card", "card.png", "image/png", _png((1080, 1080))),
-        (Asset.Kind.BRAND_FILE, "Logo", "logo.png", "image/png", _png((400, 200), "white")),
+        (Material.Kind.SOCIAL_CARD, "Social card", "card.png", "image/png", _png((1080, 1080))),
+        (Material.Kind.BRAND_FILE, "Logo", "logo.png", "image/png", _png((400, 200), "white")),
         (
-            Asset.Kind.FILM,
+            Material.Kind.FILM,
             "Short film",
             "short-film.mp4",
             "video/mp4",
@@ -185,52 +185,52 @@ def build_world(env: Environment, label: str, *, people: int) -> World:
     ]
     texts = [
         (
-            Asset.Kind.SUGGESTED_POST if n % 2 else Asset.Kind.KEY_MESSAGES,
+            Material.Kind.SUGGESTED_POST if n % 2 else Material.Kind.KEY_MESSAGES,
             f"Suggested words {n:02}",
             f"Worried about your online behaviour? Confidential help: Stop it Now! "
             f"0808 1000 900. ({n})",
         )
-        for n in range(1, TEXT_ASSETS + 1)
+        for n in range(1, TEXT_MATERIALS + 1)
     ]
     for kind, title, filename, content_type, data in files:
-        asset = Asset.objects.create(
+        material = Material.objects.create(
             campaign=campaign,
             owner_organisation=charity,
             kind=kind,
             title=title,
-            audience=Asset.Audience.ALL_PARTNERS,
+            audience=Material.Audience.ALL_PARTNERS,
         )
-        version = AssetVersion(
-            asset=asset,
+        version = MaterialVersion(
+            material=material,
             number=1,
             alt_text="Campaign artwork with the helpline number" if "image" in content_type else "",
             original_filename=filename,
             content_type=content_type,
             size=len(data),
             sha256=hashlib.sha256(data).hexdigest(),
-            status=AssetVersion.Status.APPROVED,
+            status=MaterialVersion.Status.APPROVED,
             decided_at=now,
         )
         version.file.save(filename, ContentFile(data), save=False)
         version.save()
-        asset_ids.append(asset.pk)
-        file_asset_ids.append(asset.pk)
+        material_ids.append(material.pk)
+        file_material_ids.append(material.pk)
     for kind, title, text in texts:
-        asset = Asset.objects.create(
+        material = Material.objects.create(
             campaign=campaign,
             owner_organisation=charity,
             kind=kind,
             title=title,
-            audience=Asset.Audience.ALL_PARTNERS,
+            audience=Material.Audience.ALL_PARTNERS,
         )
-        AssetVersion.objects.create(
-            asset=asset,
+        MaterialVersion.objects.create(
+            material=material,
             number=1,
             text=text,
-            status=AssetVersion.Status.APPROVED,
+            status=MaterialVersion.Status.APPROVED,
             decided_at=now,
         )
-        asset_ids.append(asset.pk)
+        material_ids.append(material.pk)
 
     rng = random.Random(7)
     days_since_launch = max((today - launch).days, 1)
@@ -278,8 +278,8 @@ def build_world(env: Environment, label: str, *, people: int) -> World:
     return World(
         campaign=campaign,
         users=users,
-        asset_ids=asset_ids,
-        file_asset_ids=file_asset_ids,
+        material_ids=material_ids,
+        file_material_ids=file_material_ids,
         figures=len(figures),
         activity_before=EXISTING_ACTIVITY,
     )
@@ -360,7 +360,7 @@ class Person(threading.Thread):
             lambda: self.get("home", "/"),
             lambda: self.get("campaign", f"/campaigns/{slug}/"),
             lambda: self.get("toolkit", f"/campaigns/{slug}/toolkit/"),
-            lambda: self.get("asset", f"/material/{self._asset()}/"),
+            lambda: self.get("material", f"/material/{self._material()}/"),
             lambda: self.get("download", self._download_path()),
             self.log_activity,
             lambda: self.get("impact", f"/campaigns/{slug}/impact/"),
@@ -387,12 +387,14 @@ class Person(threading.Thread):
     def _over(self) -> bool:
         return self.stop.is_set() or time.perf_counter() >= self.deadline
 
-    def _asset(self) -> int:
-        return self.random.choice(self.world.asset_ids)
+    def _material(self) -> int:
+        return self.random.choice(self.world.material_ids)
 
     def _download_path(self) -> str:
         # Half the downloads are files, half the words of a suggested post.
-        ids = self.world.file_asset_ids if self.random.random() < 0.5 else self.world.asset_ids
+        ids = (
+            self.world.file_material_ids if self.random.random() < 0.5 else self.world.material_ids
+        )
         return f"/material/{self.random.choice(ids)}/download/"
 
     def log_activity(self) -> None:
@@ -714,8 +716,9 @@ def run(env: Environment) -> list[str]:
             f"clients: {CLIENTS} signed-in partner members (threads, http.client), think time "
             f"{THINK_SECONDS[0] * 1000:.0f}–{THINK_SECONDS[1] * 1000:.0f} ms, for {SECONDS:.0f} s",
             f"data: campaign “{world.campaign.name}” with {ORGANISATIONS} partners, "
-            f"{len(world.asset_ids)} approved assets ({len(world.file_asset_ids)} files of up to "
-            f"1 MB), {world.activity_before} activity records, {world.figures} help-seeker figures",
+            f"{len(world.material_ids)} approved pieces of material "
+            f"({len(world.file_material_ids)} files of up to 1 MB), "
+            f"{world.activity_before} activity records, {world.figures} help-seeker figures",
             f"loop: {', '.join(PAGES)}",
             "",
         ]

@@ -42,7 +42,7 @@ from bench import data
 from bench.environment import BenchError, Environment, Server
 from bench.measure import MB, Spread, Transfer, WorkerWatch, megabytes, request, verdict
 from campaigns.impact import Window, add_months
-from campaigns.models import Activity, Asset, Campaign, HelpSeekerFigure
+from campaigns.models import Activity, Campaign, HelpSeekerFigure, Material
 
 REPEATS = 5
 EXPORT_REPEATS = 3
@@ -341,13 +341,13 @@ def _export_sql(campaign: Campaign) -> Callable[[], int]:
     titles of its material, streamed in chunks of 2,000 as the export reads them."""
     from agencies.models import ForceArea, Organisation, User
 
-    through = Activity.assets.through
+    through = Activity.materials.through
     if connection.vendor == "sqlite":
         titles = "(SELECT group_concat(s.title, '; ') "
     else:
         titles = "(SELECT string_agg(s.title, '; ' ORDER BY s.title) "
     titles += (
-        f"FROM {_table(through)} t JOIN {_table(Asset)} s ON s.id = t.asset_id "
+        f"FROM {_table(through)} t JOIN {_table(Material)} s ON s.id = t.material_id "
         "WHERE t.activity_id = a.id)"
     )
     sql = (
@@ -378,7 +378,7 @@ def _analyse() -> None:
     (SQLite has none unless asked, and the portal never asks)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for model in (Activity, Activity.assets.through, HelpSeekerFigure):
+            for model in (Activity, Activity.materials.through, HelpSeekerFigure):
                 cursor.execute(f"ANALYZE {_table(model)}")
 
 

@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from agencies.models import Organisation
-from campaigns.models import Activity, Asset, AssetVersion, Campaign, CampaignPartner
-from portal.scanning import scanning_on
+from campaigns.models import Activity, Campaign, CampaignPartner, Material, MaterialVersion
+from lib.scanning import scanning_on
 
 
 def can_create_campaigns(user) -> bool:
@@ -70,10 +70,18 @@ class NotDownloadable(Exception):
         self.status = 410 if gone else 409
 
 
-ASSET_ACTIONS = {"view", "download", "review", "withdraw", "edit", "submit_version", "see_versions"}
+MATERIAL_ACTIONS = {
+    "view",
+    "download",
+    "review",
+    "withdraw",
+    "edit",
+    "submit_version",
+    "see_versions",
+}
 
 
-def get_asset_for_user(user, pk: int, *, action: str = "view", now=None) -> Asset:
+def get_material_for_user(user, pk: int, *, action: str = "view", now=None) -> Material:
     """Material this person may see, checked for the action they want to take.
 
     view: anyone who may see it. download: its current approved version, if it is downloadable
@@ -81,37 +89,37 @@ def get_asset_for_user(user, pk: int, *, action: str = "view", now=None) -> Asse
     see_versions (every version, its files and previews): the admins and the owning organisation.
     edit: the admins, and the owning organisation until the material is first approved.
     """
-    if action not in ASSET_ACTIONS:
+    if action not in MATERIAL_ACTIONS:
         raise ValueError(f"Unknown material action {action!r}")
     now = now or timezone.now()
-    asset = get_object_or_404(Asset.objects.visible_to(user, now=now).with_versions(), pk=pk)
-    runs_it = asset.campaign.is_run_by(user)
-    owns_it = asset.owner_organisation_id in user.organisation_ids
+    material = get_object_or_404(Material.objects.visible_to(user, now=now).with_versions(), pk=pk)
+    runs_it = material.campaign.is_run_by(user)
+    owns_it = material.owner_organisation_id in user.organisation_ids
     if action in {"review", "withdraw"} and not runs_it:
         raise PermissionDenied("Only the campaign's admins can review or withdraw material.")
     if action in {"submit_version", "see_versions"} and not (runs_it or owns_it):
         raise PermissionDenied("Only the campaign's admins and the material's owner can do this.")
-    if action == "edit" and not (runs_it or (owns_it and not asset.ever_approved)):
+    if action == "edit" and not (runs_it or (owns_it and not material.ever_approved)):
         raise PermissionDenied("Once material is approved, only the campaign's admins change it.")
     if action == "download":
-        check_downloadable(asset, now=now)
-    return asset
+        check_downloadable(material, now=now)
+    return material
 
 
-def check_downloadable(asset: Asset, *, now) -> None:
-    if asset.is_withdrawn:
+def check_downloadable(material: Material, *, now) -> None:
+    if material.is_withdrawn:
         raise NotDownloadable(
             "This material has been withdrawn and can no longer be downloaded.", gone=True
         )
-    if asset.is_expired(now):
+    if material.is_expired(now):
         raise NotDownloadable(
             "This material has expired and can no longer be downloaded.", gone=True
         )
-    if asset.current_version is None:
+    if material.current_version is None:
         raise NotDownloadable("This material has not been approved yet.", gone=False)
-    if not asset.is_released(now):
+    if not material.is_released(now):
         raise NotDownloadable("This material has not been released yet.", gone=False)
-    check_scanned(asset.current_version)
+    check_scanned(material.current_version)
 
 
 def check_scanned(version) -> None:
@@ -122,18 +130,18 @@ def check_scanned(version) -> None:
         )
 
 
-def get_version_for_user(user, pk: int, number: int, *, preview: bool = False) -> AssetVersion:
+def get_version_for_user(user, pk: int, number: int, *, preview: bool = False) -> MaterialVersion:
     """One version of material. Its file is for the admins and the owner; anyone who may see the
     material may see the preview of its current approved version."""
-    asset = get_asset_for_user(user, pk)
-    version = next((v for v in asset.versions_newest_first if v.number == number), None)
+    material = get_material_for_user(user, pk)
+    version = next((v for v in material.versions_newest_first if v.number == number), None)
     if version is None:
         raise Http404("No such version.")
     allowed_all = (
-        asset.campaign.is_run_by(user) or asset.owner_organisation_id in user.organisation_ids
+        material.campaign.is_run_by(user) or material.owner_organisation_id in user.organisation_ids
     )
     if not allowed_all:
-        if preview and version == asset.current_version:
+        if preview and version == material.current_version:
             return version
         raise Http404("No such version.")
     return version

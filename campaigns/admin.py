@@ -2,12 +2,11 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
+from audit.admin_mixins import AuditedModelAdmin
 from campaigns.models import (
     Activity,
     ActivityComment,
     ActivityRevision,
-    Asset,
-    AssetVersion,
     Campaign,
     CampaignPartner,
     CampaignVisit,
@@ -17,11 +16,12 @@ from campaigns.models import (
     FigureChange,
     FigureImport,
     HelpSeekerFigure,
+    Material,
+    MaterialVersion,
     Tag,
     WithdrawalNotice,
 )
 from campaigns.models.downloads import DownloadSummary
-from portal.admin_audit import AuditedModelAdmin
 
 
 class CampaignPartnerInline(admin.TabularInline):
@@ -63,10 +63,10 @@ class ReadOnlyAdmin(AuditedModelAdmin):
         return False
 
 
-class AssetVersionInline(admin.TabularInline):
+class MaterialVersionInline(admin.TabularInline):
     """Versions and decisions are made in the portal, where files are checked and audited."""
 
-    model = AssetVersion
+    model = MaterialVersion
     extra = 0
     can_delete = False
     fields = ["number", "status", "original_filename", "size", "uploaded_by", "uploaded_at"]
@@ -77,8 +77,8 @@ class AssetVersionInline(admin.TabularInline):
         return False
 
 
-@admin.register(Asset)
-class AssetAdmin(AuditedModelAdmin):
+@admin.register(Material)
+class MaterialAdmin(AuditedModelAdmin):
     list_display = ["title", "kind", "campaign", "owner_organisation", "audience", "withdrawn_at"]
     list_filter = ["kind", "audience", "campaign", "owner_organisation__kind"]
     search_fields = ["title", "description"]
@@ -86,7 +86,7 @@ class AssetAdmin(AuditedModelAdmin):
     readonly_fields = ["withdrawn_at", "withdrawn_by", "withdrawal_reason", "release_notified_at"]
     exclude = ["created_by"]
     list_select_related = ["campaign", "owner_organisation"]
-    inlines = [AssetVersionInline]
+    inlines = [MaterialVersionInline]
 
 
 @admin.register(Tag)
@@ -98,23 +98,23 @@ class TagAdmin(AuditedModelAdmin):
 class DownloadAdmin(ReadOnlyAdmin):
     list_display = [
         "downloaded_at",
-        "asset",
+        "material",
         "version",
         "user",
         "organisation",
         "embargo_acknowledged",
     ]
     list_filter = ["embargo_acknowledged", "in_toolkit_zip", "organisation"]
-    search_fields = ["asset__title", "user__email"]
+    search_fields = ["material__title", "user__email"]
     date_hierarchy = "downloaded_at"
-    list_select_related = ["asset", "version__asset", "user", "organisation"]
+    list_select_related = ["material", "version__material", "user", "organisation"]
 
 
 @admin.register(WithdrawalNotice)
 class WithdrawalNoticeAdmin(ReadOnlyAdmin):
-    list_display = ["asset", "user", "created_at", "dismissed_at"]
-    search_fields = ["asset__title", "user__email"]
-    list_select_related = ["asset", "user"]
+    list_display = ["material", "user", "created_at", "dismissed_at"]
+    search_fields = ["material__title", "user__email"]
+    list_select_related = ["material", "user"]
 
 
 @admin.register(CampaignVisit)
@@ -124,12 +124,12 @@ class CampaignVisitAdmin(ReadOnlyAdmin):
     list_select_related = ["user", "campaign"]
 
 
-@admin.register(AssetVersion)
-class AssetVersionAdmin(ReadOnlyAdmin):
-    list_display = ["asset", "number", "status", "uploaded_by", "uploaded_at", "decided_by"]
+@admin.register(MaterialVersion)
+class MaterialVersionAdmin(ReadOnlyAdmin):
+    list_display = ["material", "number", "status", "uploaded_by", "uploaded_at", "decided_by"]
     list_filter = ["status", "content_type"]
-    search_fields = ["asset__title", "original_filename", "sha256"]
-    list_select_related = ["asset", "uploaded_by", "decided_by"]
+    search_fields = ["material__title", "original_filename", "sha256"]
+    list_select_related = ["material", "uploaded_by", "decided_by"]
     date_hierarchy = "uploaded_at"
 
 
@@ -149,7 +149,7 @@ class ActivityAdmin(AuditedModelAdmin):
     list_display = ["started_on", "activity_type", "organisation", "campaign", "quantity", "reach"]
     list_filter = ["activity_type", "campaign", "organisation__kind"]
     search_fields = ["organisation__name", "channel", "place", "notes"]
-    autocomplete_fields = ["campaign", "organisation", "force_area", "assets"]
+    autocomplete_fields = ["campaign", "organisation", "force_area", "materials"]
     readonly_fields = ["logged_by", "evidence", "evidence_name", "created_at", "updated_at"]
     list_select_related = ["organisation", "campaign"]
     date_hierarchy = "started_on"
@@ -239,11 +239,11 @@ class FigureChangeAdmin(ReadOnlyAdmin):
 class DownloadSummaryAdmin(ReadOnlyAdmin):
     """Written by apply_retention when downloads pass their retention period; never by hand."""
 
-    list_display = ["month", "asset", "organisation", "downloads"]
+    list_display = ["month", "material", "organisation", "downloads"]
     list_filter = ["organisation"]
-    search_fields = ["asset__title", "organisation__name"]
+    search_fields = ["material__title", "organisation__name"]
     date_hierarchy = "month"
-    list_select_related = ["asset", "organisation"]
+    list_select_related = ["material", "organisation"]
 
     def has_delete_permission(
         self, request: HttpRequest, obj: DownloadSummary | None = None

@@ -8,11 +8,11 @@ from django.utils import timezone
 
 from campaigns.models import (
     Activity,
-    Asset,
-    AssetVersion,
     Campaign,
     CampaignVisit,
     Download,
+    Material,
+    MaterialVersion,
     WithdrawalNotice,
 )
 
@@ -22,10 +22,10 @@ UNLOGGED_SHOWN = 10
 @dataclass
 class Attention:
     to_review: int = 0
-    changes_requested: list[Asset] = field(default_factory=list)
+    changes_requested: list[Material] = field(default_factory=list)
     new_material: Counter = field(default_factory=Counter)
     withdrawn: list[WithdrawalNotice] = field(default_factory=list)
-    unlogged_downloads: list[Asset] = field(default_factory=list)
+    unlogged_downloads: list[Material] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -40,18 +40,20 @@ class Attention:
 
 def attention_for(user, campaigns: list[Campaign]) -> Attention:
     now = timezone.now()
-    visible = Asset.objects.visible_to(user, now=now).filter(withdrawn_at__isnull=True)
+    visible = Material.objects.visible_to(user, now=now).filter(withdrawn_at__isnull=True)
     attention = Attention()
     if user.is_campaign_admin:
-        attention.to_review = AssetVersion.objects.awaiting_review_by(user).count()
+        attention.to_review = MaterialVersion.objects.awaiting_review_by(user).count()
 
     latest_status = Subquery(
-        AssetVersion.objects.filter(asset=OuterRef("pk")).order_by("-number").values("status")[:1]
+        MaterialVersion.objects.filter(material=OuterRef("pk"))
+        .order_by("-number")
+        .values("status")[:1]
     )
     attention.changes_requested = list(
         visible.filter(owner_organisation_id__in=user.organisation_ids)
         .annotate(latest_status=latest_status)
-        .filter(latest_status=AssetVersion.Status.CHANGES_REQUESTED)
+        .filter(latest_status=MaterialVersion.Status.CHANGES_REQUESTED)
         .select_related("campaign")
         .order_by("campaign__name", "title")
     )
@@ -60,8 +62,8 @@ def attention_for(user, campaigns: list[Campaign]) -> Attention:
         CampaignVisit.objects.filter(user=user).values_list("campaign_id", "last_seen_at")
     )
     approved_at = Subquery(
-        AssetVersion.objects.filter(
-            asset=OuterRef("pk"), status=AssetVersion.Status.APPROVED
+        MaterialVersion.objects.filter(
+            material=OuterRef("pk"), status=MaterialVersion.Status.APPROVED
         ).values("decided_at")[:1]
     )
     available = (
@@ -79,9 +81,11 @@ def attention_for(user, campaigns: list[Campaign]) -> Attention:
             attention.new_material[campaign_id] += 1
 
     organisation_ids = user.organisation_ids
-    downloaded = Download.objects.filter(asset=OuterRef("pk"), organisation_id__in=organisation_ids)
-    logged = Activity.assets.through.objects.filter(
-        asset=OuterRef("pk"), activity__organisation_id__in=organisation_ids
+    downloaded = Download.objects.filter(
+        material=OuterRef("pk"), organisation_id__in=organisation_ids
+    )
+    logged = Activity.materials.through.objects.filter(
+        material=OuterRef("pk"), activity__organisation_id__in=organisation_ids
     )
     attention.unlogged_downloads = list(
         visible.filter(Exists(downloaded))
@@ -91,6 +95,8 @@ def attention_for(user, campaigns: list[Campaign]) -> Attention:
     )
 
     attention.withdrawn = list(
-        user.withdrawal_notices.filter(dismissed_at__isnull=True).select_related("asset__campaign")
+        user.withdrawal_notices.filter(dismissed_at__isnull=True).select_related(
+            "material__campaign"
+        )
     )
     return attention

@@ -20,7 +20,7 @@ class PartnerReadiness:
     launch_date: date
     members: list[User] = field(default_factory=list)
     contacts: list[User] = field(default_factory=list)
-    assets_downloaded: int = 0
+    materials_downloaded: int = 0
     activity_by_type: dict[str, int] = field(default_factory=dict)
     last_activity: date | None = None
     activity_since_launch: int = 0
@@ -40,7 +40,7 @@ class PartnerReadiness:
 
     @property
     def not_started(self) -> bool:
-        return self.assets_downloaded == 0 and self.activity_total == 0
+        return self.materials_downloaded == 0 and self.activity_total == 0
 
 
 def readiness_for(
@@ -70,12 +70,12 @@ def readiness_for(
         row.contacts = row.contacts or row.members
 
     downloaded = (
-        Download.objects.filter(asset__campaign=campaign, organisation_id__in=ids)
+        Download.objects.filter(material__campaign=campaign, organisation_id__in=ids)
         .values("organisation")
-        .annotate(assets=Count("asset", distinct=True))
+        .annotate(materials=Count("material", distinct=True))
     )
     for item in downloaded:
-        rows[item["organisation"]].assets_downloaded = item["assets"]
+        rows[item["organisation"]].materials_downloaded = item["materials"]
 
     by_type: dict[int, dict[str, int]] = defaultdict(dict)
     activity = Activity.objects.filter(campaign=campaign, organisation_id__in=ids)

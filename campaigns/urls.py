@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns.views import activity, assets, campaigns, evaluation, impact, toolkit
+from campaigns.views import activity, campaigns, evaluation, impact, material, toolkit
 
 app_name = "campaigns"
 
@@ -22,32 +22,32 @@ urlpatterns = [
         name="toolkit-download",
     ),
     path("review/", toolkit.review_queue, name="review-queue"),
-    path("material/<int:pk>/", assets.asset_detail, name="asset-detail"),
-    path("material/<int:pk>/edit/", assets.asset_edit, name="asset-edit"),
-    path("material/<int:pk>/download/", assets.asset_download, name="asset-download"),
-    path("material/<int:pk>/withdraw/", assets.asset_withdraw, name="asset-withdraw"),
-    path("material/<int:pk>/versions/new/", assets.version_add, name="version-add"),
+    path("material/<int:pk>/", material.material_detail, name="material-detail"),
+    path("material/<int:pk>/edit/", material.material_edit, name="material-edit"),
+    path("material/<int:pk>/download/", material.material_download, name="material-download"),
+    path("material/<int:pk>/withdraw/", material.material_withdraw, name="material-withdraw"),
+    path("material/<int:pk>/versions/new/", material.version_add, name="version-add"),
     path(
         "material/<int:pk>/versions/<int:number>/download/",
-        assets.version_download,
+        material.version_download,
         name="version-download",
     ),
     path(
         "material/<int:pk>/versions/<int:number>/preview/",
-        assets.version_preview,
+        material.version_preview,
         name="version-preview",
     ),
     path(
         "material/<int:pk>/versions/<int:number>/approve/",
-        assets.version_approve,
+        material.version_approve,
         name="version-approve",
     ),
     path(
         "material/<int:pk>/versions/<int:number>/request-changes/",
-        assets.version_request_changes,
+        material.version_request_changes,
         name="version-request-changes",
     ),
-    path("notices/<int:pk>/dismiss/", assets.notice_dismiss, name="notice-dismiss"),
+    path("notices/<int:pk>/dismiss/", material.notice_dismiss, name="notice-dismiss"),
     path("campaigns/<slug:slug>/activity/new/", activity.activity_create, name="activity-create"),
     path("campaigns/<slug:slug>/readiness/", activity.readiness, name="readiness"),
     path(

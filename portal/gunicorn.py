@@ -2,7 +2,7 @@
 
 from gunicorn.glogging import Logger
 
-from portal.security_log import redact
+from lib.security_log import redact
 
 
 class RedactingLogger(Logger):

@@ -1,43 +1,13 @@
-"""Project-wide request handling: request ids, session time limits, security headers and the
-security log."""
+"""Project-wide request handling: request ids, security headers and the security log."""
 
-import time
 import uuid
 
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.cache import patch_cache_control
 
-from portal import security_log
-
-SIGNED_IN_AT = "portal_signed_in_at"
-
-
-class SessionLimitsMiddleware:
-    """Ends a session a fixed time after sign-in, however active it has been.
-
-    The idle limit needs no code: the session cookie's age is the idle limit and every request
-    slides it forward (SESSION_SAVE_EVERY_REQUEST).
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        if request.user.is_authenticated:
-            now = time.time()
-            signed_in_at = request.session.setdefault(SIGNED_IN_AT, now)
-            if now - signed_in_at > settings.SESSION_ABSOLUTE_HOURS * 3600:
-                logout(request)
-                messages.info(
-                    request,
-                    f"For your security you were signed out after "
-                    f"{settings.SESSION_ABSOLUTE_HOURS} hours. Please sign in again.",
-                )
-        return self.get_response(request)
+from lib import security_log
 
 
 class RequestIdMiddleware:

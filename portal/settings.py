@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "portal",
+    "audit",
     "agencies",
     "campaigns",
 ]
@@ -60,7 +61,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "portal.middleware.SessionLimitsMiddleware",
+    "agencies.middleware.SessionLimitsMiddleware",
     "agencies.middleware.TwoStepSignInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
@@ -124,7 +125,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "portal.validators.ContextWordsValidator"},
+    {"NAME": "lib.validators.ContextWordsValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_MINUTES", 60, minimum=5) * 60
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7, minimum=1)
@@ -152,7 +153,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_COOLOFF_MINUTES", 15, min
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "agencies.security.axes_username"
-AXES_CLIENT_IP_CALLABLE = "portal.audit.client_address"
+AXES_CLIENT_IP_CALLABLE = "lib.addresses.client_address"
 AXES_LOCKOUT_CALLABLE = "agencies.security.locked_out"
 AXES_RESET_ON_SUCCESS = True
 # Successful sign-ins are already in the portal's own audit trail.
@@ -278,7 +279,7 @@ FIGURE_IMPORT_MAX_MB = env_int("FIGURE_IMPORT_MAX_MB", 5, minimum=1)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "portal.security_log.RedactSecretsFilter"}},
+    "filters": {"redact": {"()": "lib.security_log.RedactSecretsFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         # The security log's messages are JSON objects already: one event a line.

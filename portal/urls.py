@@ -1,14 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from portal import audit_views, views
+from agencies.views import audit as audit_views
+from campaigns.views.home import home
+from portal import views
 
 admin.site.site_header = "Campaign partner portal administration"
 admin.site.site_title = "Campaign partner portal admin"
 admin.site.login = views.admin_sign_in
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("privacy/", views.privacy_notice, name="privacy-notice"),
     path("accessibility/", views.accessibility_statement, name="accessibility-statement"),
     path("account/my-data/", views.my_data, name="my-data"),

@@ -1,5 +1,5 @@
-"""Project-wide pages: the home page that gathers each person's campaigns and what needs them,
-the privacy notice and accessibility statement, and a person's download of their own data."""
+"""Project-wide pages: the privacy notice and accessibility statement, a person's download of their
+own data, and the way into the Django admin."""
 
 from urllib.parse import urlencode
 
@@ -12,41 +12,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from campaigns.access import can_create_campaigns
-from campaigns.attention import attention_for
-from campaigns.models import Campaign
-from portal.audit import record
-from portal.models import AuditEntry
-from portal.personal_data import personal_data
-
-
-@require_http_methods(["GET"])
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    campaigns = list(Campaign.objects.visible_to(user))
-    attention = attention_for(user, campaigns)
-    for campaign in campaigns:
-        campaign.viewer_runs_it = campaign.is_run_by(user)
-        campaign.new_material = attention.new_material.get(campaign.pk, 0)
-    if user.is_campaign_admin:
-        managed = [m.organisation for m in user.active_memberships]
-    else:
-        managed = [
-            m.organisation
-            for m in user.active_memberships
-            if m.organisation_id in user.lead_organisation_ids
-        ]
-    return render(
-        request,
-        "home.html",
-        {
-            "campaigns": campaigns,
-            "attention": attention,
-            "memberships": user.active_memberships,
-            "managed_organisations": managed,
-            "can_create_campaigns": can_create_campaigns(user),
-        },
-    )
+from agencies.personal_data import personal_data
+from audit.models import AuditEntry
+from audit.services import record
+from lib.addresses import client_address
 
 
 def _retention_periods() -> dict[str, int]:
@@ -85,7 +54,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
     record(
         AuditEntry.Action.PERSONAL_DATA_EXPORTED,
         actor=request.user,
-        request=request,
+        address=client_address(request),
         subject_user=request.user,
         target=request.user,
     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from agencies.models import ForceArea, Membership, Organisation, Region, User
-from campaigns.models import Asset, AssetVersion, Campaign, CampaignPartner
+from campaigns.models import Campaign, CampaignPartner, Material, MaterialVersion
 
 PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)
@@ -112,11 +112,11 @@ def png_bytes(size: tuple[int, int] = (64, 48), colour: str = "navy") -> bytes:
     return buffer.getvalue()
 
 
-def make_asset(
+def make_material(
     campaign: Campaign,
     *,
     owner: Organisation | None = None,
-    kind: str = Asset.Kind.POSTER,
+    kind: str = Material.Kind.POSTER,
     title: str | None = None,
     approved: bool = True,
     by: User | None = None,
@@ -126,23 +126,23 @@ def make_asset(
     content_type: str = "image/png",
     audience_organisations: tuple[Organisation, ...] = (),
     **details,
-) -> Asset:
+) -> Material:
     """Material with one version, approved or waiting for review, made directly in the database."""
-    asset = Asset.objects.create(
+    material = Material.objects.create(
         campaign=campaign,
         owner_organisation=owner or campaign.lead_organisation,
         kind=kind,
         title=title or f"Material {next(_sequence)}",
         **details,
     )
-    asset.audience_organisations.set(audience_organisations)
-    version = AssetVersion(
-        asset=asset,
+    material.audience_organisations.set(audience_organisations)
+    version = MaterialVersion(
+        material=material,
         number=1,
         text=text,
         alt_text="A test image" if file_bytes is not None or not text else "",
         uploaded_by=by,
-        status=AssetVersion.Status.APPROVED if approved else AssetVersion.Status.IN_REVIEW,
+        status=MaterialVersion.Status.APPROVED if approved else MaterialVersion.Status.IN_REVIEW,
         decided_at=timezone.now() if approved else None,
         decided_by=by if approved else None,
     )
@@ -154,7 +154,7 @@ def make_asset(
         version.sha256 = hashlib.sha256(data).hexdigest()
         version.file.save(filename, ContentFile(data), save=False)
     version.save()
-    return asset
+    return material
 
 
 def authenticator_for(user: User):

@@ -28,7 +28,7 @@ from agencies.models import Invitation, Membership
 from campaigns.models import Activity, CampaignPartner, FigureImport, WithdrawalNotice
 from campaigns.services import activity as activity_services
 from tests.assertions import assert_same_page, assert_same_results, body
-from tests.factories import make_asset, make_user, png_bytes, sign_in_fully
+from tests.factories import make_material, make_user, png_bytes, sign_in_fully
 
 ROLES = (
     "anonymous",
@@ -70,10 +70,10 @@ def world(
     charity_admin,
     staff,
 ):
-    own_asset = make_asset(campaign, title="Launch poster", by=charity_admin)
-    other_asset = make_asset(other_campaign, title="Another poster", by=other_charity_admin)
-    for asset in (own_asset, other_asset):
-        asset.versions.get().preview.save("preview.png", ContentFile(png_bytes()))
+    own_material = make_material(campaign, title="Launch poster", by=charity_admin)
+    other_material = make_material(other_campaign, title="Another poster", by=other_charity_admin)
+    for material in (own_material, other_material):
+        material.versions.get().preview.save("preview.png", ContentFile(png_bytes()))
     own_colleague = make_user("colleague@force-a.example", organisation=force_a)
     other_colleague = make_user("colleague@force-c.example", organisation=force_c)
     now = timezone.now()
@@ -88,7 +88,7 @@ def world(
                 quantity=20,
             ),
             actor=by,
-            assets=[],
+            materials=[],
         )
         logged.evidence.save("evidence.png", ContentFile(png_bytes()), save=False)
         logged.evidence_name = "evidence.png"
@@ -141,13 +141,13 @@ def world(
             "other": (other_campaign.slug, CampaignPartner.objects.get(organisation=force_c).pk),
             "missing": (campaign.slug, MISSING_ID),
         },
-        "asset": {"own": own_asset.pk, "other": other_asset.pk, "missing": MISSING_ID},
+        "material": {"own": own_material.pk, "other": other_material.pk, "missing": MISSING_ID},
         "notice": {
             "own": WithdrawalNotice.objects.create(
-                user=police_officer, asset=own_asset, created_at=now
+                user=police_officer, material=own_material, created_at=now
             ).pk,
             "other": WithdrawalNotice.objects.create(
-                user=other_force_officer, asset=other_asset, created_at=now
+                user=other_force_officer, material=other_material, created_at=now
             ).pk,
             "missing": MISSING_ID,
         },
@@ -251,16 +251,16 @@ ASKS: dict[str, Ask] = {
     "campaigns:material-add": Ask(about="campaign"),
     "campaigns:toolkit-download": Ask(about="campaign"),
     "campaigns:review-queue": Ask(),
-    "campaigns:asset-detail": Ask(about="asset"),
-    "campaigns:asset-edit": Ask(about="asset"),
-    "campaigns:asset-download": Ask(about="asset"),
-    "campaigns:asset-withdraw": Ask("POST", about="asset", data={"reason": "Out of date"}),
-    "campaigns:version-add": Ask(about="asset"),
-    "campaigns:version-download": Ask(about="asset", args=lambda pk: [pk, 1]),
-    "campaigns:version-preview": Ask(about="asset", args=lambda pk: [pk, 1]),
-    "campaigns:version-approve": Ask("POST", about="asset", args=lambda pk: [pk, 1]),
+    "campaigns:material-detail": Ask(about="material"),
+    "campaigns:material-edit": Ask(about="material"),
+    "campaigns:material-download": Ask(about="material"),
+    "campaigns:material-withdraw": Ask("POST", about="material", data={"reason": "Out of date"}),
+    "campaigns:version-add": Ask(about="material"),
+    "campaigns:version-download": Ask(about="material", args=lambda pk: [pk, 1]),
+    "campaigns:version-preview": Ask(about="material", args=lambda pk: [pk, 1]),
+    "campaigns:version-approve": Ask("POST", about="material", args=lambda pk: [pk, 1]),
     "campaigns:version-request-changes": Ask(
-        "POST", about="asset", args=lambda pk: [pk, 1], data={"comment": "Please change it"}
+        "POST", about="material", args=lambda pk: [pk, 1], data={"comment": "Please change it"}
     ),
     "campaigns:notice-dismiss": Ask("POST", about="notice"),
     "campaigns:activity-create": Ask(about="campaign"),
@@ -427,10 +427,10 @@ MATRIX: dict[str, dict] = {
     "campaigns:material-add": in_campaign("200", "200"),
     "campaigns:toolkit-download": in_campaign("200", "200"),
     "campaigns:review-queue": campaign_admins_only(),
-    "campaigns:asset-detail": in_campaign("200", "200"),
-    "campaigns:asset-edit": in_campaign("403", "200"),
-    "campaigns:asset-download": in_campaign("200", "200"),
-    "campaigns:asset-withdraw": in_campaign("403", "redirect"),
+    "campaigns:material-detail": in_campaign("200", "200"),
+    "campaigns:material-edit": in_campaign("403", "200"),
+    "campaigns:material-download": in_campaign("200", "200"),
+    "campaigns:material-withdraw": in_campaign("403", "redirect"),
     "campaigns:version-add": in_campaign("403", "200"),
     # A version by number is for reviewers; partners download the approved version only.
     "campaigns:version-download": in_campaign("404", "200"),
@@ -474,7 +474,7 @@ MATRIX: dict[str, dict] = {
 RECORDS_OF_ACCESS = {
     "campaigns.Download",
     "campaigns.CampaignVisit",
-    "portal.AuditEntry",
+    "audit.AuditEntry",
     "sessions.Session",
 }
 

@@ -31,7 +31,7 @@ def test_every_app_model_is_in_the_admin():
     ours = {
         model
         for model in apps.get_models()
-        if model._meta.app_label in {"agencies", "campaigns", "portal"}
+        if model._meta.app_label in {"agencies", "audit", "campaigns"}
     }
     assert ours <= set(admin.site._registry)
 
@@ -44,12 +44,12 @@ def test_people_who_are_not_staff_are_kept_out(client_for, who, request):
 
 
 def test_the_audit_trail_is_read_only_in_the_admin(client_for, staff, police_officer):
-    from portal.audit import record
-    from portal.models import AuditEntry
+    from audit.models import AuditEntry
+    from audit.services import record
 
     entry = record(AuditEntry.Action.SIGNED_IN, actor=police_officer)
     client = client_for(staff)
-    delete = reverse("admin:portal_auditentry_delete", args=[entry.pk])
+    delete = reverse("admin:audit_auditentry_delete", args=[entry.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
 

@@ -23,13 +23,11 @@ from agencies.forms import (
     SignInForm,
 )
 from agencies.models import Membership, UserManager
-from portal import ratelimit, security_log
-from portal.audit import client_address, record
-from portal.middleware import SIGNED_IN_AT
-from portal.models import AuditEntry
-
-INVITATION_SESSION_KEY = "portal_invitation_token"
-NEXT_AFTER_SECOND_STEP = "portal_next_after_second_step"
+from agencies.sessions import INVITATION_SESSION_KEY, NEXT_AFTER_SECOND_STEP, SIGNED_IN_AT
+from audit.models import AuditEntry
+from audit.services import record
+from lib import ratelimit, security_log
+from lib.addresses import client_address
 
 
 class SignInView(auth_views.LoginView):
@@ -45,7 +43,7 @@ class SignInView(auth_views.LoginView):
         next_url = self.get_success_url()
         step = two_step.pending_step(user)
         if step is None:
-            record(AuditEntry.Action.SIGNED_IN, actor=user, request=self.request)
+            record(AuditEntry.Action.SIGNED_IN, actor=user, address=client_address(self.request))
             return redirect(next_url)
         self.request.session[NEXT_AFTER_SECOND_STEP] = next_url
         return redirect(
@@ -54,7 +52,11 @@ class SignInView(auth_views.LoginView):
 
     def form_invalid(self, form):
         email = (form.data.get("username") or "")[:254]
-        record(AuditEntry.Action.SIGN_IN_FAILED, request=self.request, data={"email": email})
+        record(
+            AuditEntry.Action.SIGN_IN_FAILED,
+            address=client_address(self.request),
+            data={"email": email},
+        )
         security_log.event("sign_in_failed", email=email)
         return super().form_invalid(form)
 
@@ -62,7 +64,9 @@ class SignInView(auth_views.LoginView):
 class SignOutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            record(AuditEntry.Action.SIGNED_OUT, actor=request.user, request=request)
+            record(
+                AuditEntry.Action.SIGNED_OUT, actor=request.user, address=client_address(request)
+            )
         response = super().post(request, *args, **kwargs)
         # The session is deleted on the server; this also clears what the browser kept.
         response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
@@ -111,7 +115,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        record(AuditEntry.Action.PASSWORD_RESET, actor=form.user, request=self.request)
+        record(
+            AuditEntry.Action.PASSWORD_RESET, actor=form.user, address=client_address(self.request)
+        )
         return response
 
 
@@ -125,7 +131,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        record(AuditEntry.Action.PASSWORD_CHANGED, actor=self.request.user, request=self.request)
+        record(
+            AuditEntry.Action.PASSWORD_CHANGED,
+            actor=self.request.user,
+            address=client_address(self.request),
+        )
         messages.success(self.request, "Your password has been changed.")
         return response
 
@@ -171,7 +181,7 @@ def invitation_accept(request: HttpRequest) -> HttpResponse:
                 invitation,
                 password=form.cleaned_data["password"],
                 full_name=form.cleaned_data.get("full_name", ""),
-                request=request,
+                address=client_address(request),
             )
         except services.InvitationUnusable as unusable:
             return render(
@@ -192,7 +202,7 @@ def invitation_accept(request: HttpRequest) -> HttpResponse:
             )
             step = two_step.pending_step(user)
             if step is None:
-                record(AuditEntry.Action.SIGNED_IN, actor=user, request=request)
+                record(AuditEntry.Action.SIGNED_IN, actor=user, address=client_address(request))
                 return redirect("home")
             request.session[NEXT_AFTER_SECOND_STEP] = reverse("home")
             return redirect(
@@ -238,7 +248,7 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
                 actor=request.user,
-                request=request,
+                address=client_address(request),
             )
         except ValidationError as error:
             for field, field_errors in error.message_dict.items():
@@ -273,7 +283,7 @@ def _confirm_membership_action(
     error = None
     if request.method == "POST":
         try:
-            act(membership, actor=request.user, request=request)
+            act(membership, actor=request.user, address=client_address(request))
         except ValidationError as refused:
             error = " ".join(refused.messages)
         else:
@@ -326,7 +336,10 @@ def membership_role(request: HttpRequest, slug: str, membership_id: int) -> Http
     if request.method == "POST" and form.is_valid():
         try:
             services.change_role(
-                membership, role=form.cleaned_data["role"], actor=request.user, request=request
+                membership,
+                role=form.cleaned_data["role"],
+                actor=request.user,
+                address=client_address(request),
             )
         except ValidationError as refused:
             form.add_error(None, refused)

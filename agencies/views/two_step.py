@@ -14,11 +14,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies import two_step
 from agencies.forms import CodeForm, EmailChangeForm, ReauthenticationForm, RecoveryCodeForm
-from agencies.views.accounts import NEXT_AFTER_SECOND_STEP
-from portal import ratelimit, security_log
-from portal.audit import record
-from portal.middleware import SIGNED_IN_AT
-from portal.models import AuditEntry
+from agencies.sessions import NEXT_AFTER_SECOND_STEP, SIGNED_IN_AT
+from audit.models import AuditEntry
+from audit.services import record
+from lib import ratelimit, security_log
+from lib.addresses import client_address
 
 NEW_CODES_KEY = "portal_new_recovery_codes"
 WRONG_CODE = (
@@ -40,7 +40,10 @@ def _signed_in(request: HttpRequest, device: TOTPDevice, how: str) -> None:
     two_step.mark_verified(request, device)
     request.session[SIGNED_IN_AT] = time.time()
     record(
-        AuditEntry.Action.SIGNED_IN, actor=request.user, request=request, data={"second_step": how}
+        AuditEntry.Action.SIGNED_IN,
+        actor=request.user,
+        address=client_address(request),
+        data={"second_step": how},
     )
 
 
@@ -61,14 +64,17 @@ def verify(request: HttpRequest) -> HttpResponse:
             form.is_valid()
             form.add_error("code", f"Too many wrong codes: wait {wait} seconds, then try again.")
             record(
-                AuditEntry.Action.MFA_FAILED, actor=user, request=request, data={"waiting": wait}
+                AuditEntry.Action.MFA_FAILED,
+                actor=user,
+                address=client_address(request),
+                data={"waiting": wait},
             )
             security_log.event("mfa_throttled", wait_seconds=wait)
         elif form.is_valid() and two_step.check_code(device, form.cleaned_data["code"]):
             _signed_in(request, device, "authenticator code")
             return redirect(_next_url(request))
         else:
-            record(AuditEntry.Action.MFA_FAILED, actor=user, request=request)
+            record(AuditEntry.Action.MFA_FAILED, actor=user, address=client_address(request))
             security_log.event("mfa_failed")
             if form.is_bound and "code" not in form.errors:
                 form.add_error("code", WRONG_CODE)
@@ -87,7 +93,9 @@ def recover(request: HttpRequest) -> HttpResponse:
             return ratelimit.too_many(request, "recovery-code", 15)
         if form.is_valid() and two_step.use_recovery_code(user, form.cleaned_data["recovery_code"]):
             _signed_in(request, device, "recovery code")
-            record(AuditEntry.Action.RECOVERY_CODE_USED, actor=user, request=request)
+            record(
+                AuditEntry.Action.RECOVERY_CODE_USED, actor=user, address=client_address(request)
+            )
             left = two_step.unused_recovery_codes(user)
             messages.warning(
                 request,
@@ -95,7 +103,12 @@ def recover(request: HttpRequest) -> HttpResponse:
                 "set up two-step sign-in again from your account.",
             )
             return redirect(_next_url(request))
-        record(AuditEntry.Action.MFA_FAILED, actor=user, request=request, data={"recovery": True})
+        record(
+            AuditEntry.Action.MFA_FAILED,
+            actor=user,
+            address=client_address(request),
+            data={"recovery": True},
+        )
         security_log.event("mfa_failed", recovery=True)
         if form.is_bound and "recovery_code" not in form.errors:
             form.add_error("recovery_code", "That recovery code is not right, or has been used.")
@@ -122,7 +135,12 @@ def set_up(request: HttpRequest) -> HttpResponse:
             codes = two_step.confirm_enrolment(user, device)
             request.session.pop(two_step.PENDING_SETUP_KEY, None)
             _signed_in(request, device, "authenticator code")
-            record(AuditEntry.Action.MFA_ENROLLED, actor=user, request=request, subject_user=user)
+            record(
+                AuditEntry.Action.MFA_ENROLLED,
+                actor=user,
+                address=client_address(request),
+                subject_user=user,
+            )
             request.session[NEW_CODES_KEY] = codes
             return redirect("agencies:two-step-codes")
         if form.is_bound and "code" not in form.errors:
@@ -186,7 +204,11 @@ def new_recovery_codes(request: HttpRequest) -> HttpResponse:
             return ratelimit.too_many(request, "reauthenticate", 15)
         if form.is_valid():
             request.session[NEW_CODES_KEY] = two_step.issue_recovery_codes(request.user)
-            record(AuditEntry.Action.RECOVERY_CODES_ISSUED, actor=request.user, request=request)
+            record(
+                AuditEntry.Action.RECOVERY_CODES_ISSUED,
+                actor=request.user,
+                address=client_address(request),
+            )
             return redirect("agencies:two-step-codes")
     return render(
         request,
@@ -211,7 +233,7 @@ def reset_own(request: HttpRequest) -> HttpResponse:
             record(
                 AuditEntry.Action.MFA_RESET,
                 actor=request.user,
-                request=request,
+                address=client_address(request),
                 subject_user=request.user,
             )
             return redirect("agencies:two-step-set-up")
@@ -238,7 +260,12 @@ def change_email(request: HttpRequest) -> HttpResponse:
             user = request.user
             user.email = form.cleaned_data["new_email"]
             user.save(update_fields=["email"])
-            record(AuditEntry.Action.EMAIL_CHANGED, actor=user, request=request, subject_user=user)
+            record(
+                AuditEntry.Action.EMAIL_CHANGED,
+                actor=user,
+                address=client_address(request),
+                subject_user=user,
+            )
             messages.success(
                 request, "Your e-mail address has been changed. Sign in with it from now on."
             )

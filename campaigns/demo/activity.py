@@ -12,7 +12,7 @@ from django.utils import timezone
 from agencies.models import Membership, User
 from campaigns.demo.campaign_setup import SOUTH_SOMERSET, SOUTH_WEST
 from campaigns.demo.people import CHARITY, Cast
-from campaigns.models import Activity, Asset, Campaign, EnforcementFigures
+from campaigns.models import Activity, Campaign, EnforcementFigures, Material
 from campaigns.services import activity as services
 
 # People who do the work in the partners without a demo sign-in. They cannot sign in: their
@@ -65,10 +65,10 @@ def load(summary, cast: Cast, campaigns: dict[str, Campaign]) -> None:
     people["devon-and-cornwall-police"] = cast.users["devon.comms@demo.example"]
     people[CHARITY] = cast.users["charity.admin@demo.example"]
 
-    def material(title_start: str) -> list[Asset]:
-        return list(Asset.objects.filter(campaign=south_west, title__startswith=title_start))
+    def material(title_start: str) -> list[Material]:
+        return list(Material.objects.filter(campaign=south_west, title__startswith=title_start))
 
-    def log(slug: str, activity_type: str, started_on: date, *, assets=(), **fields) -> None:
+    def log(slug: str, activity_type: str, started_on: date, *, materials=(), **fields) -> None:
         organisation = cast.organisations[slug]
         exists = Activity.objects.filter(
             campaign=south_west,
@@ -89,7 +89,7 @@ def load(summary, cast: Cast, campaigns: dict[str, Campaign]) -> None:
                 **fields,
             ),
             actor=people[slug],
-            assets=assets,
+            materials=materials,
         )
         person = people[slug]
         if not person.has_usable_password():
@@ -113,7 +113,7 @@ def load(summary, cast: Cast, campaigns: dict[str, Campaign]) -> None:
         Activity.Type.PRESS_RELEASE,
         day(0),
         channel="Local and regional media",
-        assets=material("Regional press release"),
+        materials=material("Regional press release"),
         notes="Issued with the force's enforcement figures.",
     )
     log(
@@ -126,7 +126,7 @@ def load(summary, cast: Cast, campaigns: dict[str, Campaign]) -> None:
         reach_source=Activity.ReachSource.PLATFORM,
         engagement=1_120,
         link="https://x.com/ASPolice",
-        assets=material("Suggested post"),
+        materials=material("Suggested post"),
     )
     log(
         "avon-and-somerset-police",
@@ -197,7 +197,7 @@ def load(summary, cast: Cast, campaigns: dict[str, Campaign]) -> None:
         channel="Libraries",
         quantity=12,
         place="South Somerset libraries",
-        assets=material("Poster: behind every"),
+        materials=material("Poster: behind every"),
         notes="Posters displayed in 12 libraries.",
     )
     log(

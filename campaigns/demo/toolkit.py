@@ -14,11 +14,11 @@ from PIL import Image, ImageDraw, ImageFont
 
 from campaigns.demo.campaign_setup import SOUTH_SOMERSET, SOUTH_WEST
 from campaigns.demo.people import CHARITY, Cast
-from campaigns.models import Asset, AssetVersion, Campaign
-from campaigns.models.assets import ALLOWED_FILE_TYPES, upload_limit_bytes
-from campaigns.services import material
+from campaigns.models import Campaign, Material, MaterialVersion
+from campaigns.models.material import ALLOWED_FILE_TYPES, upload_limit_bytes
+from campaigns.services import material as material_services
 from campaigns.services.material import VersionContent
-from portal import uploads
+from lib import uploads
 
 SEEDS = Path(__file__).parent / "seeds"
 HELPLINE = "Stop it Now! 0808 1000 900"
@@ -129,33 +129,33 @@ class ToolkitLoader:
         self, *, title: str, kind: str, owner=None, by=None, content: VersionContent, **details
     ):
         """Submit material unless the campaign already has it (so loading twice adds nothing)."""
-        existing = Asset.objects.filter(campaign=self.campaign, title=title).first()
+        existing = Material.objects.filter(campaign=self.campaign, title=title).first()
         self.summary.add("material", existing is None)
         if existing is not None:
             return existing, False
         audience_organisations = details.pop("audience_organisations", [])
-        version = material.submit_material(
+        version = material_services.submit_material(
             campaign=self.campaign,
             owner=owner or self.charity,
             actor=by or self.admin,
-            asset=Asset(title=title, kind=kind, **details),
+            material=Material(title=title, kind=kind, **details),
             tags=[],
             audience_organisations=audience_organisations,
             content=content,
         )
-        return version.asset, True
+        return version.material, True
 
-    def approve_latest(self, asset: Asset) -> AssetVersion:
-        version = asset.versions.get(status=AssetVersion.Status.IN_REVIEW)
+    def approve_latest(self, material: Material) -> MaterialVersion:
+        version = material.versions.get(status=MaterialVersion.Status.IN_REVIEW)
         version.approve(by=self.admin)
         return version
 
-    def download(self, asset: Asset, email: str, organisation_slug: str) -> None:
-        material.record_downloads(
-            [asset.versions.get(status=AssetVersion.Status.APPROVED)],
+    def download(self, material: Material, email: str, organisation_slug: str) -> None:
+        material_services.record_downloads(
+            [material.versions.get(status=MaterialVersion.Status.APPROVED)],
             user=self.cast.users[email],
             organisation=self.cast.organisations[organisation_slug],
-            embargo_acknowledged=asset.is_under_embargo(),
+            embargo_acknowledged=material.is_under_embargo(),
         )
 
 
@@ -167,7 +167,7 @@ def load(summary, cast: Cast, campaigns: dict[str, Campaign], *, south_somerset_
 
     release, created = loader.add(
         title="Regional press release: police forces join the charity's campaign",
-        kind=Asset.Kind.PRESS_RELEASE,
+        kind=Material.Kind.PRESS_RELEASE,
         description="The South West regional press release. Add a local quote and your local "
         "figures, or use the localised versions partners have shared.",
         usage_notes="Issue on launch day. Local figures: ask the charity for your force area's.",
@@ -181,7 +181,7 @@ def load(summary, cast: Cast, campaigns: dict[str, Campaign], *, south_somerset_
 
     poster, created = loader.add(
         title="Poster: behind every image is a child",
-        kind=Asset.Kind.POSTER,
+        kind=Material.Kind.POSTER,
         description="The campaign poster with the Stop it Now! helpline number.",
         usage_notes="Print at A3 or A4. Leave space around the helpline number.",
         release_at=launch,
@@ -202,7 +202,7 @@ def load(summary, cast: Cast, campaigns: dict[str, Campaign], *, south_somerset_
     ]:
         card, created = loader.add(
             title=title,
-            kind=Asset.Kind.SOCIAL_CARD,
+            kind=Material.Kind.SOCIAL_CARD,
             audience=audience,
             usage_notes="1200 × 675 pixels: fits X, Facebook and LinkedIn.",
             content=VersionContent(
@@ -219,14 +219,14 @@ def load(summary, cast: Cast, campaigns: dict[str, Campaign], *, south_somerset_
 
     for title, text in SUGGESTED_POSTS:
         post, created = loader.add(
-            title=title, kind=Asset.Kind.SUGGESTED_POST, content=VersionContent(text=text)
+            title=title, kind=Material.Kind.SUGGESTED_POST, content=VersionContent(text=text)
         )
         if created:
             loader.approve_latest(post)
 
     messages, created = loader.add(
         title="Key messages: the campaign's five objectives",
-        kind=Asset.Kind.KEY_MESSAGES,
+        kind=Material.Kind.KEY_MESSAGES,
         description="What every partner's publicity should do.",
         content=VersionContent(text=south_west.objectives),
     )
@@ -235,7 +235,7 @@ def load(summary, cast: Cast, campaigns: dict[str, Campaign], *, south_somerset_
 
     notes, created = loader.add(
         title="Notes to editors: about The Lucy Faithfull Foundation and Stop it Now!",
-        kind=Asset.Kind.NOTES_TO_EDITORS,
+        kind=Material.Kind.NOTES_TO_EDITORS,
         content=VersionContent(text=ABOUT_THE_CHARITY),
     )
     if created:
@@ -244,7 +244,7 @@ def load(summary, cast: Cast, campaigns: dict[str, Campaign], *, south_somerset_
     council = organisations[SOUTH_SOMERSET]
     local, created = loader.add(
         title="South Somerset District Council press release (localised)",
-        kind=Asset.Kind.PRESS_RELEASE,
+        kind=Material.Kind.PRESS_RELEASE,
         owner=council,
         by=cast.users["council.officer@demo.example"],
         description="The regional release localised for South Somerset, with Avon and Somerset's "
@@ -264,7 +264,7 @@ def load(summary, cast: Cast, campaigns: dict[str, Campaign], *, south_somerset_
 
     branded, created = loader.add(
         title="Avon and Somerset Police branded poster",
-        kind=Asset.Kind.POSTER,
+        kind=Material.Kind.POSTER,
         owner=organisations["avon-and-somerset-police"],
         by=cast.users["police.comms@demo.example"],
         audience="named",
@@ -287,7 +287,7 @@ def load(summary, cast: Cast, campaigns: dict[str, Campaign], *, south_somerset_
 
     old_card, created = loader.add(
         title="Social media card: first strapline",
-        kind=Asset.Kind.SOCIAL_CARD,
+        kind=Material.Kind.SOCIAL_CARD,
         content=VersionContent(
             upload=_checked(
                 "first-strapline.png", card_png("Stop. Think.", "#6d597a"), "social_card"
@@ -299,7 +299,7 @@ def load(summary, cast: Cast, campaigns: dict[str, Campaign], *, south_somerset_
         loader.approve_latest(old_card)
         loader.download(old_card, "council.officer@demo.example", SOUTH_SOMERSET)
         old_card.refresh_from_db()
-        material.withdraw(
+        material_services.withdraw(
             old_card,
             actor=loader.admin,
             reason="The strapline tested poorly with the public; use “Help is available” instead.",

@@ -2,20 +2,17 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 
+from audit.models import AuditEntry
+from audit.services import record
 from campaigns.models import Campaign
-from portal.audit import record
-from portal.models import AuditEntry
 
 MAX_LEARNING_LENGTH = 20_000
 
 # --- The learning section --------------------------------------------------------------------
 
 
-def save_learning(
-    campaign: Campaign, text: str, *, actor, request: HttpRequest | None = None
-) -> bool:
+def save_learning(campaign: Campaign, text: str, *, actor, address: str | None = None) -> bool:
     """Write the campaign's learning section; True if it changed. Only the campaign's admins."""
     if not campaign.is_run_by(actor):
         raise PermissionDenied("Only the campaign's admins write its learning.")
@@ -35,7 +32,7 @@ def save_learning(
         record(
             AuditEntry.Action.CAMPAIGN_UPDATED,
             actor=actor,
-            request=request,
+            address=address,
             organisation=campaign.lead_organisation,
             campaign=campaign,
             target=campaign,

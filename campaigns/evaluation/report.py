@@ -36,7 +36,14 @@ from campaigns.impact import (
     present_effect,
     viewer_areas,
 )
-from campaigns.models import Activity, Asset, AssetVersion, Campaign, CampaignPartner, Download
+from campaigns.models import (
+    Activity,
+    Campaign,
+    CampaignPartner,
+    Download,
+    Material,
+    MaterialVersion,
+)
 
 REACH_NOTE = (
     "Reach and engagement are as reported by each partner from its own sources: the platforms' "
@@ -262,15 +269,15 @@ class EvaluationReport:
 def _downloads_visible_to(user, campaign: Campaign) -> QuerySet[Download]:
     """The campaign's downloads this person may count: all for the campaign's admins, their own
     organisations' for everyone else."""
-    return Download.objects.visible_to(user).filter(asset__campaign=campaign)
+    return Download.objects.visible_to(user).filter(material__campaign=campaign)
 
 
-def _material_visible_to(user, campaign: Campaign) -> QuerySet[Asset]:
+def _material_visible_to(user, campaign: Campaign) -> QuerySet[Material]:
     """Approved, not withdrawn material of the campaign that this person may see."""
-    approved = AssetVersion.objects.filter(
-        asset=OuterRef("pk"), status=AssetVersion.Status.APPROVED
+    approved = MaterialVersion.objects.filter(
+        material=OuterRef("pk"), status=MaterialVersion.Status.APPROVED
     )
-    return Asset.objects.visible_to(user).filter(
+    return Material.objects.visible_to(user).filter(
         Exists(approved), campaign=campaign, withdrawn_at__isnull=True
     )
 
@@ -307,14 +314,14 @@ def _inputs(user, campaign: Campaign, partners: list[CampaignPartner]) -> Inputs
         for partner in partners
     ]
     # In the order the toolkit lists kinds, not alphabetically by their stored values.
-    order = {value: index for index, value in enumerate(Asset.Kind.values)}
+    order = {value: index for index, value in enumerate(Material.Kind.values)}
     rows = sorted(
         _material_visible_to(user, campaign).values_list(
             "kind", "title", "owner_organisation__name"
         ),
         key=lambda row: (order.get(row[0], len(order)), row[1].casefold()),
     )
-    kinds = dict(Asset.Kind.choices)
+    kinds = dict(Material.Kind.choices)
     material = [MaterialItem(kinds.get(kind, kind), title, owner) for kind, title, owner in rows]
     counts: dict[str, int] = defaultdict(int)
     for item in material:
@@ -370,7 +377,7 @@ def _activity_and_downloads(
     )
     per_item = list(
         _downloads_visible_to(user, campaign)
-        .values("organisation_id", "organisation__name", "asset_id")
+        .values("organisation_id", "organisation__name", "material_id")
         .annotate(downloads=Count("pk"))
         .order_by()
     )
@@ -408,7 +415,7 @@ def _activity_and_downloads(
     download_total = DownloadRow(
         "Total",
         sum(item["downloads"] for item in per_item),
-        len({item["asset_id"] for item in per_item}),
+        len({item["material_id"] for item in per_item}),
     )
     outputs = Outputs(
         [type_labels[value] for value in used_types],

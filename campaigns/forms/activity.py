@@ -9,8 +9,8 @@ from django.utils import formats, timezone
 from agencies.models import Organisation
 from campaigns.models import Activity, Campaign, EnforcementFigures
 from campaigns.services.activity import usable_material
-from portal import uploads
-from portal.widgets import DateInput
+from lib import uploads
+from lib.widgets import DateInput
 
 # Which fields belong to which kind of activity; the page shows only those that apply.
 FIELDS_FOR_TYPE = {
@@ -63,13 +63,13 @@ class ActivityForm(forms.ModelForm):
             "force_area",
             "place",
             "link",
-            "assets",
+            "materials",
             "notes",
         ]
         widgets = {
             "started_on": DateInput,
             "ended_on": DateInput,
-            "assets": forms.CheckboxSelectMultiple,
+            "materials": forms.CheckboxSelectMultiple,
             "notes": forms.Textarea(attrs={"rows": 3}),
             "quantity": forms.NumberInput(attrs={"min": 0}),
             "reach": forms.NumberInput(attrs={"min": 0}),
@@ -82,7 +82,7 @@ class ActivityForm(forms.ModelForm):
         self.organisation = organisation
         self.instance.campaign = campaign
         self.instance.organisation = organisation
-        self.fields["assets"].queryset = usable_material(campaign, organisation)
+        self.fields["materials"].queryset = usable_material(campaign, organisation)
         self.fields["force_area"].empty_label = "Not in one force area"
         if not self.is_bound and not self.instance.pk:
             self.initial.setdefault("started_on", timezone.localdate())

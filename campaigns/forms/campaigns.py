@@ -2,7 +2,7 @@ from django import forms
 
 from agencies.models import Organisation
 from campaigns.models import Campaign, CampaignPartner
-from portal.widgets import DateInput
+from lib.widgets import DateInput
 
 
 class CampaignForm(forms.ModelForm):

@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 
 from agencies.models import Organisation
-from campaigns.models import Asset, Campaign, Tag
-from campaigns.models.assets import ALLOWED_FILE_TYPES, TEXT_KINDS, upload_limit_bytes
-from portal import uploads
-from portal.widgets import DateTimeInput
+from campaigns.models import Campaign, Material, Tag
+from campaigns.models.material import ALLOWED_FILE_TYPES, TEXT_KINDS, upload_limit_bytes
+from lib import uploads
+from lib.widgets import DateTimeInput
 
 
 def tags_named(names: list[str]) -> list[Tag]:
@@ -28,7 +28,7 @@ def tags_named(names: list[str]) -> list[Tag]:
     return tags
 
 
-class AssetDetailsForm(forms.ModelForm):
+class MaterialDetailsForm(forms.ModelForm):
     """What material is, who it is for and when: shared by the upload and edit forms."""
 
     tag_names = forms.CharField(
@@ -39,7 +39,7 @@ class AssetDetailsForm(forms.ModelForm):
     )
 
     class Meta:
-        model = Asset
+        model = Material
         fields = [
             "kind",
             "title",
@@ -101,7 +101,7 @@ class AssetDetailsForm(forms.ModelForm):
             self.add_error("expires_at", "The expiry time must be after the release time.")
         if expiry and embargo and expiry <= embargo:
             self.add_error("expires_at", "The expiry time must be after the embargo lifts.")
-        if cleaned.get("audience") == Asset.Audience.NAMED_ORGANISATIONS and not cleaned.get(
+        if cleaned.get("audience") == Material.Audience.NAMED_ORGANISATIONS and not cleaned.get(
             "audience_organisations"
         ):
             self.add_error("audience_organisations", "Choose at least one organisation.")
@@ -143,7 +143,7 @@ class VersionContentForm(forms.Form):
         kind = self.content_kind()
         if kind is None:
             return cleaned
-        label = Asset.Kind(kind).label.lower()
+        label = Material.Kind(kind).label.lower()
         upload = cleaned.get("file")
         # Browsers send typed line breaks as \r\n; one break is one character in a post.
         text = (cleaned.get("text") or "").replace("\r\n", "\n").replace("\r", "\n").strip()
@@ -160,7 +160,7 @@ class VersionContentForm(forms.Form):
             except ValidationError as error:
                 self.add_error("file", error)
         cleaned["checked_upload"] = checked
-        if kind == Asset.Kind.SUGGESTED_POST and not text:
+        if kind == Material.Kind.SUGGESTED_POST and not text:
             self.add_error("text", "Write the words of the suggested post.")
         elif kind not in TEXT_KINDS and not upload:
             self.add_error("file", f"Choose the file of the {label}.")
@@ -177,7 +177,7 @@ class VersionContentForm(forms.Form):
 class MaterialUploadForm(VersionContentForm):
     """New material: its details and its first version in one form."""
 
-    def __init__(self, *args, details_form: AssetDetailsForm, **kwargs):
+    def __init__(self, *args, details_form: MaterialDetailsForm, **kwargs):
         self.details_form = details_form
         super().__init__(*args, **kwargs)
 
@@ -221,7 +221,7 @@ class ToolkitDownloadForm(forms.Form):
 
 class ToolkitFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Search", max_length=100)
-    kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *Asset.Kind.choices])
+    kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *Material.Kind.choices])
     state = forms.ChoiceField(
         required=False,
         label="Status",
@@ -234,6 +234,6 @@ class ToolkitFilterForm(forms.Form):
         ],
     )
     audience = forms.ChoiceField(
-        required=False, choices=[("", "Any audience"), *Asset.Audience.choices]
+        required=False, choices=[("", "Any audience"), *Material.Audience.choices]
     )
     tag = forms.CharField(required=False, max_length=40)

@@ -6,10 +6,10 @@ from campaigns.models.activity import (
     ActivityRevision,
     EnforcementFigures,
 )
-from campaigns.models.assets import Asset, AssetVersion, Tag, WorkflowError
 from campaigns.models.campaigns import Campaign, CampaignPartner, CampaignVisit
 from campaigns.models.downloads import Download, WithdrawalNotice
 from campaigns.models.impact import Channel, FigureChange, FigureImport, HelpSeekerFigure
+from campaigns.models.material import Material, MaterialVersion, Tag, WorkflowError
 
 __all__ = [
     "Activity",
@@ -19,8 +19,8 @@ __all__ = [
     "FigureChange",
     "FigureImport",
     "HelpSeekerFigure",
-    "Asset",
-    "AssetVersion",
+    "Material",
+    "MaterialVersion",
     "Campaign",
     "CampaignPartner",
     "CampaignVisit",

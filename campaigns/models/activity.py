@@ -8,8 +8,8 @@ from django.db import models
 from django.db.models import F, Q
 
 from agencies.models import ForceArea, Organisation
-from campaigns.models.assets import Asset
 from campaigns.models.campaigns import Campaign, CampaignPartner
+from campaigns.models.material import Material
 
 # Beyond these a figure is a typo, not a campaign: no poster run has a million posters, and no
 # partner reaches more people than there are in the world's largest audiences.
@@ -40,7 +40,7 @@ class ActivityQuerySet(models.QuerySet):
     def for_list(self) -> "ActivityQuerySet":
         return self.select_related(
             "campaign", "organisation", "logged_by", "force_area"
-        ).prefetch_related("assets")
+        ).prefetch_related("materials")
 
 
 class Activity(models.Model):
@@ -114,8 +114,8 @@ class Activity(models.Model):
         max_length=150, blank=True, help_text="A town or venue, e.g. “Yeovil library”."
     )
     link = models.URLField(blank=True, max_length=500)
-    assets = models.ManyToManyField(
-        Asset,
+    materials = models.ManyToManyField(
+        Material,
         blank=True,
         related_name="activities",
         verbose_name="material used",
@@ -175,7 +175,9 @@ class Activity(models.Model):
             "link": self.link,
             "notes": self.notes,
             "evidence": self.evidence_name,
-            "material": sorted(asset.title for asset in self.assets.all()) if self.pk else [],
+            "material": sorted(material.title for material in self.materials.all())
+            if self.pk
+            else [],
         }
 
 

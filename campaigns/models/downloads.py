@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from agencies.models import Organisation
-from campaigns.models.assets import Asset, AssetVersion
+from campaigns.models.material import Material, MaterialVersion
 
 
 class DownloadQuerySet(models.QuerySet):
@@ -13,7 +13,7 @@ class DownloadQuerySet(models.QuerySet):
         organisations' downloads."""
         if not user.is_authenticated:
             return self.none()
-        runs_it = models.Q(asset__campaign__lead_organisation_id__in=user.admin_organisation_ids)
+        runs_it = models.Q(material__campaign__lead_organisation_id__in=user.admin_organisation_ids)
         own = models.Q(organisation_id__in=user.organisation_ids)
         return self.filter(runs_it | own)
 
@@ -21,8 +21,8 @@ class DownloadQuerySet(models.QuerySet):
 class Download(models.Model):
     """One download of one version of material by one person, kept as evidence of use."""
 
-    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="downloads")
-    version = models.ForeignKey(AssetVersion, on_delete=models.PROTECT, related_name="downloads")
+    material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="downloads")
+    version = models.ForeignKey(MaterialVersion, on_delete=models.PROTECT, related_name="downloads")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="downloads"
     )
@@ -46,8 +46,8 @@ class Download(models.Model):
     class Meta:
         ordering = ["-downloaded_at", "-pk"]
         indexes = [
-            models.Index(fields=["asset", "organisation"], name="campaigns_download_asset_org"),
-            models.Index(fields=["user", "asset"], name="campaigns_download_user_asset"),
+            models.Index(fields=["material", "organisation"], name="campaigns_download_mat_org"),
+            models.Index(fields=["user", "material"], name="campaigns_download_user_mat"),
         ]
 
     def __str__(self) -> str:
@@ -60,7 +60,9 @@ class WithdrawalNotice(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="withdrawal_notices"
     )
-    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="withdrawal_notices")
+    material = models.ForeignKey(
+        Material, on_delete=models.CASCADE, related_name="withdrawal_notices"
+    )
     created_at = models.DateTimeField()
     dismissed_at = models.DateTimeField(null=True, blank=True)
 
@@ -69,19 +71,21 @@ class WithdrawalNotice(models.Model):
         constraints = [
             # One notice, and so one e-mail, per person per withdrawal.
             models.UniqueConstraint(
-                fields=["user", "asset"], name="%(app_label)s_%(class)s_unique_person_asset"
+                fields=["user", "material"], name="%(app_label)s_%(class)s_unique_person_material"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.asset} withdrawn: notice for {self.user}"
+        return f"{self.material} withdrawn: notice for {self.user}"
 
 
 class DownloadSummary(models.Model):
     """How many times material was downloaded for one organisation in one month, kept once the
     individual downloads (which name the person) pass their retention period."""
 
-    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="download_summaries")
+    material = models.ForeignKey(
+        Material, on_delete=models.PROTECT, related_name="download_summaries"
+    )
     organisation = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
@@ -95,21 +99,21 @@ class DownloadSummary(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["-month", "asset", "organisation", "pk"]
+        ordering = ["-month", "material", "organisation", "pk"]
         verbose_name_plural = "download summaries"
         constraints = [
             models.UniqueConstraint(
-                fields=["asset", "organisation", "month"],
+                fields=["material", "organisation", "month"],
                 condition=models.Q(organisation__isnull=False),
-                name="%(app_label)s_%(class)s_unique_asset_organisation_month",
+                name="%(app_label)s_%(class)s_unique_material_organisation_month",
             ),
             models.UniqueConstraint(
-                fields=["asset", "month"],
+                fields=["material", "month"],
                 condition=models.Q(organisation__isnull=True),
-                name="%(app_label)s_%(class)s_unique_asset_month_no_organisation",
+                name="%(app_label)s_%(class)s_unique_material_month_no_organisation",
             ),
         ]
 
     def __str__(self) -> str:
         who = self.organisation or "no organisation"
-        return f"{self.asset}, {who}, {self.month:%B %Y}: {self.downloads} downloads"
+        return f"{self.material}, {who}, {self.month:%B %Y}: {self.downloads} downloads"

@@ -6,32 +6,31 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
-from django.http import HttpRequest
 from django.utils import timezone
 
 from agencies.models import Organisation
+from audit.models import AuditEntry
+from audit.services import record
 from campaigns.models import (
     Activity,
     ActivityComment,
     ActivityRevision,
-    Asset,
     Campaign,
     EnforcementFigures,
+    Material,
 )
-from portal.audit import record
-from portal.files import StoredFiles
-from portal.models import AuditEntry
-from portal.uploads import CheckedUpload
+from lib.files import StoredFiles
+from lib.uploads import CheckedUpload
 
 
 class StaleActivity(Exception):
     """Someone else saved the record after this person opened it."""
 
 
-def usable_material(campaign: Campaign, organisation: Organisation) -> QuerySet[Asset]:
+def usable_material(campaign: Campaign, organisation: Organisation) -> QuerySet[Material]:
     """The campaign's material an organisation can say it used: what it downloaded, or its own."""
     return (
-        Asset.objects.filter(campaign=campaign)
+        Material.objects.filter(campaign=campaign)
         .filter(Q(downloads__organisation=organisation) | Q(owner_organisation=organisation))
         .distinct()
         .order_by("title", "pk")
@@ -77,7 +76,7 @@ COMPARED_FIELDS = [
 ]
 
 
-def _same_record_just_logged(activity: Activity, *, actor, assets) -> Activity | None:
+def _same_record_just_logged(activity: Activity, *, actor, materials) -> Activity | None:
     if actor is None:
         return None
     recent = Activity.objects.filter(
@@ -86,19 +85,19 @@ def _same_record_just_logged(activity: Activity, *, actor, assets) -> Activity |
         logged_by=actor,
         created_at__gte=timezone.now() - timedelta(minutes=RESUBMISSION_MINUTES),
         **{field: getattr(activity, field) for field in COMPARED_FIELDS},
-    ).prefetch_related("assets")
-    wanted = {asset.pk for asset in assets}
-    return next((r for r in recent if {a.pk for a in r.assets.all()} == wanted), None)
+    ).prefetch_related("materials")
+    wanted = {material.pk for material in materials}
+    return next((r for r in recent if {a.pk for a in r.materials.all()} == wanted), None)
 
 
 def log_activity(
     activity: Activity,
     *,
     actor,
-    assets: Iterable[Asset],
+    materials: Iterable[Material],
     evidence: CheckedUpload | None = None,
     submission_key: uuid.UUID | None = None,
-    request: HttpRequest | None = None,
+    address: str | None = None,
 ) -> Activity:
     """Save a new record; a repeated submission returns the first one's record.
 
@@ -110,7 +109,7 @@ def log_activity(
         existing = Activity.objects.filter(submission_key=submission_key).first()
         if existing is not None:
             return existing
-    same = _same_record_just_logged(activity, actor=actor, assets=assets)
+    same = _same_record_just_logged(activity, actor=actor, materials=materials)
     if same is not None:
         return same
     try:
@@ -120,12 +119,12 @@ def log_activity(
             _store_evidence(activity, evidence, stored)
             activity.full_clean(exclude=["evidence"])
             activity.save()
-            activity.assets.set(assets)
+            activity.materials.set(materials)
             _save_revision(activity, actor=actor)
             record(
                 AuditEntry.Action.ACTIVITY_LOGGED,
                 actor=actor,
-                request=request,
+                address=address,
                 organisation=activity.organisation,
                 campaign=activity.campaign,
                 target=activity,
@@ -145,9 +144,9 @@ def update_activity(
     actor,
     seen_revision: int,
     changed: list[str],
-    assets: Iterable[Asset],
+    materials: Iterable[Material],
     evidence: CheckedUpload | None = None,
-    request: HttpRequest | None = None,
+    address: str | None = None,
 ) -> Activity:
     """Save an edit, refusing it if someone else saved since the form was opened."""
     with StoredFiles() as stored, transaction.atomic():
@@ -162,12 +161,12 @@ def update_activity(
         activity.revision = F("revision") + 1
         activity.save()
         activity.refresh_from_db(fields=["revision"])
-        activity.assets.set(assets)
+        activity.materials.set(materials)
         _save_revision(activity, actor=actor)
         record(
             AuditEntry.Action.ACTIVITY_UPDATED,
             actor=actor,
-            request=request,
+            address=address,
             organisation=activity.organisation,
             campaign=activity.campaign,
             target=activity,
@@ -177,14 +176,14 @@ def update_activity(
 
 
 def comment_on_activity(
-    activity: Activity, *, actor, body: str, request: HttpRequest | None = None
+    activity: Activity, *, actor, body: str, address: str | None = None
 ) -> ActivityComment:
     with transaction.atomic():
         comment = ActivityComment.objects.create(activity=activity, author=actor, body=body)
         record(
             AuditEntry.Action.ACTIVITY_COMMENTED,
             actor=actor,
-            request=request,
+            address=address,
             organisation=activity.organisation,
             campaign=activity.campaign,
             target=activity,
@@ -193,7 +192,7 @@ def comment_on_activity(
 
 
 def record_enforcement(
-    figures: EnforcementFigures, *, actor, request: HttpRequest | None = None
+    figures: EnforcementFigures, *, actor, address: str | None = None
 ) -> EnforcementFigures:
     with transaction.atomic():
         figures.logged_by = actor
@@ -202,7 +201,7 @@ def record_enforcement(
         record(
             AuditEntry.Action.ENFORCEMENT_RECORDED,
             actor=actor,
-            request=request,
+            address=address,
             organisation=figures.organisation,
             campaign=figures.campaign,
             target=figures,

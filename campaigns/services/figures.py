@@ -18,15 +18,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from agencies.models import ForceArea, Organisation, Region
+from audit.models import AuditEntry
+from audit.services import record
 from campaigns.models.impact import Channel, FigureChange, FigureImport, HelpSeekerFigure
-from portal import uploads
-from portal.audit import record
-from portal.models import AuditEntry
+from lib import uploads
 
 COLUMNS = ("area", "channel", "period", "count")
 NOT_GIVEN = re.compile(r"^(?P<region>.+?)\s*\((?:area|county|force area) not given\)$", re.I)
@@ -409,9 +408,7 @@ class ImportRefused(Exception):
     """The import cannot be committed or undone; the message says why."""
 
 
-def commit_import(
-    figure_import: FigureImport, *, actor, request: HttpRequest | None = None
-) -> Preview:
+def commit_import(figure_import: FigureImport, *, actor, address: str | None = None) -> Preview:
     """Save every row of a previewed import, or none: the file is checked again first, since
     figures may have changed since the preview."""
     with transaction.atomic():
@@ -468,7 +465,7 @@ def commit_import(
         record(
             AuditEntry.Action.FIGURES_IMPORTED,
             actor=actor,
-            request=request,
+            address=address,
             organisation=locked.organisation,
             target=locked,
             data={
@@ -482,7 +479,7 @@ def commit_import(
     return preview
 
 
-def undo_import(figure_import: FigureImport, *, actor, request: HttpRequest | None = None) -> None:
+def undo_import(figure_import: FigureImport, *, actor, address: str | None = None) -> None:
     """Take back everything an import did, unless a later import has changed the same figures."""
     with transaction.atomic():
         locked = FigureImport.objects.select_for_update().get(pk=figure_import.pk)
@@ -516,7 +513,7 @@ def undo_import(figure_import: FigureImport, *, actor, request: HttpRequest | No
         record(
             AuditEntry.Action.FIGURES_IMPORT_UNDONE,
             actor=actor,
-            request=request,
+            address=address,
             organisation=locked.organisation,
             target=locked,
             data={"figures": len(changes)},

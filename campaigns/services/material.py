@@ -7,16 +7,15 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
-from django.http import HttpRequest
 from django.utils import timezone
 
 from agencies.models import Organisation
-from campaigns.models import Asset, AssetVersion, Campaign, Download, WorkflowError
+from audit.models import AuditEntry
+from audit.services import record
+from campaigns.models import Campaign, Download, Material, MaterialVersion, WorkflowError
 from campaigns.services import notifications
-from portal.audit import record
-from portal.files import StoredFiles
-from portal.models import AuditEntry
-from portal.uploads import CheckedUpload, make_preview
+from lib.files import StoredFiles
+from lib.uploads import CheckedUpload, make_preview
 
 
 @dataclass
@@ -32,17 +31,19 @@ class StaleEdit(Exception):
     """Someone else changed the material after this person opened the form."""
 
 
-def _already_received(submission_key: uuid.UUID | None) -> AssetVersion | None:
+def _already_received(submission_key: uuid.UUID | None) -> MaterialVersion | None:
     if submission_key is None:
         return None
     return (
-        AssetVersion.objects.select_related("asset").filter(submission_key=submission_key).first()
+        MaterialVersion.objects.select_related("material")
+        .filter(submission_key=submission_key)
+        .first()
     )
 
 
 def _once_per_submission(
-    submission_key: uuid.UUID | None, create: Callable[[], AssetVersion]
-) -> AssetVersion:
+    submission_key: uuid.UUID | None, create: Callable[[], MaterialVersion]
+) -> MaterialVersion:
     """Create once per submitted form: a repeat of the same submission, even one that raced the
     first and lost on the unique key, gets the version the first one created."""
     existing = _already_received(submission_key)
@@ -57,7 +58,7 @@ def _once_per_submission(
         return existing
 
 
-def _attach_files(version: AssetVersion, content: VersionContent, stored: StoredFiles) -> None:
+def _attach_files(version: MaterialVersion, content: VersionContent, stored: StoredFiles) -> None:
     """Store the file and its preview through the storage API, noting each as it is stored."""
     upload = content.upload
     if upload is None:
@@ -82,20 +83,20 @@ def _attach_files(version: AssetVersion, content: VersionContent, stored: Stored
 
 
 def _create_version(
-    asset: Asset,
+    material: Material,
     *,
     actor,
     content: VersionContent,
     submission_key: uuid.UUID | None,
     stored: StoredFiles,
-) -> AssetVersion:
-    """Add a version in review to a locked asset. Must run inside a transaction."""
-    AssetVersion.objects.filter(asset=asset, status=AssetVersion.Status.IN_REVIEW).update(
-        status=AssetVersion.Status.REPLACED
-    )
-    number = (asset.versions.aggregate(highest=Max("number"))["highest"] or 0) + 1
-    version = AssetVersion(
-        asset=asset,
+) -> MaterialVersion:
+    """Add a version in review to a locked material. Must run inside a transaction."""
+    MaterialVersion.objects.filter(
+        material=material, status=MaterialVersion.Status.IN_REVIEW
+    ).update(status=MaterialVersion.Status.REPLACED)
+    number = (material.versions.aggregate(highest=Max("number"))["highest"] or 0) + 1
+    version = MaterialVersion(
+        material=material,
         number=number,
         text=content.text,
         alt_text=content.alt_text,
@@ -114,43 +115,43 @@ def submit_material(
     campaign: Campaign,
     owner: Organisation,
     actor,
-    asset: Asset,
+    material: Material,
     tags: Iterable,
     audience_organisations: Iterable[Organisation],
     content: VersionContent,
     submission_key: uuid.UUID | None = None,
-    request: HttpRequest | None = None,
-) -> AssetVersion:
+    address: str | None = None,
+) -> MaterialVersion:
     """Create new material with its first version, waiting for review.
 
     A repeated submission (the same key) returns the version the first one created.
     """
 
-    def create() -> AssetVersion:
+    def create() -> MaterialVersion:
         with StoredFiles() as stored, transaction.atomic():
-            asset.campaign = campaign
-            asset.owner_organisation = owner
-            asset.created_by = actor
-            asset.full_clean()
-            asset.save()
-            asset.tags.set(tags)
-            asset.audience_organisations.set(
+            material.campaign = campaign
+            material.owner_organisation = owner
+            material.created_by = actor
+            material.full_clean()
+            material.save()
+            material.tags.set(tags)
+            material.audience_organisations.set(
                 audience_organisations
-                if asset.audience == Asset.Audience.NAMED_ORGANISATIONS
+                if material.audience == Material.Audience.NAMED_ORGANISATIONS
                 else []
             )
             version = _create_version(
-                asset, actor=actor, content=content, submission_key=submission_key, stored=stored
+                material, actor=actor, content=content, submission_key=submission_key, stored=stored
             )
             record(
-                AuditEntry.Action.ASSET_SUBMITTED,
+                AuditEntry.Action.MATERIAL_SUBMITTED,
                 actor=actor,
-                request=request,
+                address=address,
                 organisation=owner,
                 campaign=campaign,
-                asset=asset,
-                target=asset,
-                data={"kind": asset.kind, "version": version.number, "sha256": version.sha256},
+                material=material,
+                target=material,
+                data={"kind": material.kind, "version": version.number, "sha256": version.sha256},
             )
             transaction.on_commit(lambda: notifications.material_submitted(version))
         return version
@@ -159,18 +160,18 @@ def submit_material(
 
 
 def submit_version(
-    asset: Asset,
+    material: Material,
     *,
     actor,
     content: VersionContent,
     submission_key: uuid.UUID | None = None,
-    request: HttpRequest | None = None,
-) -> AssetVersion:
+    address: str | None = None,
+) -> MaterialVersion:
     """Add a new version for review; one still waiting is replaced by it."""
 
-    def create() -> AssetVersion:
+    def create() -> MaterialVersion:
         with StoredFiles() as stored, transaction.atomic():
-            locked = Asset.objects.select_for_update().get(pk=asset.pk)
+            locked = Material.objects.select_for_update().get(pk=material.pk)
             if locked.withdrawn_at is not None:
                 raise WorkflowError("This material has been withdrawn; upload it as new material.")
             version = _create_version(
@@ -179,10 +180,10 @@ def submit_version(
             record(
                 AuditEntry.Action.VERSION_SUBMITTED,
                 actor=actor,
-                request=request,
-                organisation=asset.owner_organisation,
-                campaign=asset.campaign,
-                asset=asset,
+                address=address,
+                organisation=material.owner_organisation,
+                campaign=material.campaign,
+                material=material,
                 target=version,
                 data={"version": version.number, "sha256": version.sha256},
             )
@@ -193,70 +194,76 @@ def submit_version(
 
 
 def update_details(
-    asset: Asset,
+    material: Material,
     *,
     actor,
     seen_revision: int,
     changed: list[str],
     tags: Iterable,
     audience_organisations: Iterable[Organisation],
-    request: HttpRequest | None = None,
-) -> Asset:
+    address: str | None = None,
+) -> Material:
     """Save edited details, refusing if someone else saved a change since the form was opened."""
     with transaction.atomic():
-        current = Asset.objects.select_for_update().get(pk=asset.pk)
+        current = Material.objects.select_for_update().get(pk=material.pk)
         if current.revision != seen_revision:
             raise StaleEdit(
                 "Someone else changed this material after you opened the form. Your changes were "
                 "not saved: reload the page to see theirs, then make yours again."
             )
-        asset.full_clean()
-        asset.revision = F("revision") + 1
-        asset.save()
-        asset.refresh_from_db(fields=["revision"])
-        asset.tags.set(tags)
-        asset.audience_organisations.set(
-            audience_organisations if asset.audience == Asset.Audience.NAMED_ORGANISATIONS else []
+        material.full_clean()
+        material.revision = F("revision") + 1
+        material.save()
+        material.refresh_from_db(fields=["revision"])
+        material.tags.set(tags)
+        material.audience_organisations.set(
+            audience_organisations
+            if material.audience == Material.Audience.NAMED_ORGANISATIONS
+            else []
         )
         record(
-            AuditEntry.Action.ASSET_UPDATED,
+            AuditEntry.Action.MATERIAL_UPDATED,
             actor=actor,
-            request=request,
-            organisation=asset.owner_organisation,
-            campaign=asset.campaign,
-            asset=asset,
-            target=asset,
+            address=address,
+            organisation=material.owner_organisation,
+            campaign=material.campaign,
+            material=material,
+            target=material,
             data={"changed": changed},
         )
-    return asset
+    return material
 
 
-def approve(version: AssetVersion, *, actor, comment: str = "", request=None) -> None:
-    version.approve(by=actor, comment=comment, request=request)
+def approve(
+    version: MaterialVersion, *, actor, comment: str = "", address: str | None = None
+) -> None:
+    version.approve(by=actor, comment=comment, address=address)
     transaction.on_commit(lambda: notifications.decision_made(version))
 
 
-def request_changes(version: AssetVersion, *, actor, comment: str, request=None) -> None:
-    version.request_changes(by=actor, comment=comment, request=request)
+def request_changes(
+    version: MaterialVersion, *, actor, comment: str, address: str | None = None
+) -> None:
+    version.request_changes(by=actor, comment=comment, address=address)
     transaction.on_commit(lambda: notifications.decision_made(version))
 
 
-def withdraw(asset: Asset, *, actor, reason: str, request=None) -> int:
+def withdraw(material: Material, *, actor, reason: str, address: str | None = None) -> int:
     """Withdraw material and tell everyone who downloaded it; returns how many were told."""
     with transaction.atomic():
-        asset.withdraw(by=actor, reason=reason, request=request)
-        told = notifications.withdrawal_notices(asset)
+        material.withdraw(by=actor, reason=reason, address=address)
+        told = notifications.withdrawal_notices(material)
     return told
 
 
 def record_downloads(
-    versions: Iterable[AssetVersion],
+    versions: Iterable[MaterialVersion],
     *,
     user,
     organisation: Organisation | None,
     embargo_acknowledged: bool,
     in_toolkit_zip: bool = False,
-    request: HttpRequest | None = None,
+    address: str | None = None,
     now=None,
 ) -> list[Download]:
     """Record that a person downloaded these versions, before a byte is sent.
@@ -267,12 +274,12 @@ def record_downloads(
     now = now or timezone.now()
     downloads = [
         Download(
-            asset=version.asset,
+            material=version.material,
             version=version,
             user=user,
             organisation=organisation,
             downloaded_at=now,
-            embargo_acknowledged=embargo_acknowledged and version.asset.is_under_embargo(now),
+            embargo_acknowledged=embargo_acknowledged and version.material.is_under_embargo(now),
             in_toolkit_zip=in_toolkit_zip,
         )
         for version in versions
@@ -280,11 +287,11 @@ def record_downloads(
     with transaction.atomic():
         Download.objects.bulk_create(downloads)
         if in_toolkit_zip:
-            campaign = downloads[0].asset.campaign if downloads else None
+            campaign = downloads[0].material.campaign if downloads else None
             record(
                 AuditEntry.Action.TOOLKIT_DOWNLOADED,
                 actor=user,
-                request=request,
+                address=address,
                 organisation=organisation,
                 campaign=campaign,
                 target=campaign,
@@ -293,12 +300,12 @@ def record_downloads(
         else:
             for download in downloads:
                 record(
-                    AuditEntry.Action.ASSET_DOWNLOADED,
+                    AuditEntry.Action.MATERIAL_DOWNLOADED,
                     actor=user,
-                    request=request,
+                    address=address,
                     organisation=organisation,
-                    campaign=download.asset.campaign,
-                    asset=download.asset,
+                    campaign=download.material.campaign,
+                    material=download.material,
                     target=download.version,
                     data={
                         "version": download.version.number,
@@ -308,6 +315,6 @@ def record_downloads(
     return downloads
 
 
-def text_as_file(version: AssetVersion) -> ContentFile:
+def text_as_file(version: MaterialVersion) -> ContentFile:
     """The words of a text-only version, as a UTF-8 file to download."""
     return ContentFile(version.text.encode("utf-8"), name=version.download_name)

@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Membership, Organisation, User
-from campaigns.models import Asset, AssetVersion, CampaignPartner, Download, WithdrawalNotice
-from portal.emails import absolute_url, send_templated_email
+from campaigns.models import CampaignPartner, Download, Material, MaterialVersion, WithdrawalNotice
+from lib.emails import absolute_url, send_templated_email
 
 
-def _asset_url(asset: Asset) -> str:
-    return absolute_url(reverse("campaigns:asset-detail", args=[asset.pk]))
+def _material_url(material: Material) -> str:
+    return absolute_url(reverse("campaigns:material-detail", args=[material.pk]))
 
 
 def campaign_admins(campaign) -> "list[User]":
@@ -30,21 +30,21 @@ def campaign_admins(campaign) -> "list[User]":
     )
 
 
-def material_submitted(version: AssetVersion) -> int:
-    asset = version.asset
+def material_submitted(version: MaterialVersion) -> int:
+    material = version.material
     recipients = [
         admin.email
-        for admin in campaign_admins(asset.campaign)
+        for admin in campaign_admins(material.campaign)
         if admin.email_review_requests and admin.pk != version.uploaded_by_id
     ]
     return send_templated_email(
         "material_submitted",
         recipients,
-        {"asset": asset, "version": version, "url": _asset_url(asset)},
+        {"material": material, "version": version, "url": _material_url(material)},
     )
 
 
-def decision_made(version: AssetVersion) -> int:
+def decision_made(version: MaterialVersion) -> int:
     submitter = version.uploaded_by
     if (
         submitter is None
@@ -56,22 +56,24 @@ def decision_made(version: AssetVersion) -> int:
     return send_templated_email(
         "material_decided",
         [submitter.email],
-        {"asset": version.asset, "version": version, "url": _asset_url(version.asset)},
+        {"material": version.material, "version": version, "url": _material_url(version.material)},
     )
 
 
-def withdrawal_notices(asset: Asset) -> int:
+def withdrawal_notices(material: Material) -> int:
     """Leave a notice for everyone who downloaded withdrawn material and e-mail them once."""
     now = timezone.now()
-    downloader_ids = set(Download.objects.filter(asset=asset).values_list("user_id", flat=True))
+    downloader_ids = set(
+        Download.objects.filter(material=material).values_list("user_id", flat=True)
+    )
     already = set(
-        WithdrawalNotice.objects.filter(asset=asset, user_id__in=downloader_ids).values_list(
+        WithdrawalNotice.objects.filter(material=material, user_id__in=downloader_ids).values_list(
             "user_id", flat=True
         )
     )
     WithdrawalNotice.objects.bulk_create(
         [
-            WithdrawalNotice(user_id=uid, asset=asset, created_at=now)
+            WithdrawalNotice(user_id=uid, material=material, created_at=now)
             for uid in downloader_ids - already
         ]
     )
@@ -80,20 +82,22 @@ def withdrawal_notices(asset: Asset) -> int:
             "email", flat=True
         )
     )
-    context = {"asset": asset, "url": absolute_url(reverse("home"))}
+    context = {"material": material, "url": absolute_url(reverse("home"))}
     transaction.on_commit(lambda: send_templated_email("material_withdrawn", recipients, context))
     return len(recipients)
 
 
-def audience_members(asset: Asset) -> "list[User]":
+def audience_members(material: Material) -> "list[User]":
     """The active partner members the material is released to, who want to hear about it."""
-    partners = CampaignPartner.objects.filter(campaign=asset.campaign, organisation__is_active=True)
-    if asset.audience == Asset.Audience.POLICE_FORCES:
+    partners = CampaignPartner.objects.filter(
+        campaign=material.campaign, organisation__is_active=True
+    )
+    if material.audience == Material.Audience.POLICE_FORCES:
         partners = partners.filter(organisation__kind=Organisation.Kind.POLICE_FORCE)
-    elif asset.audience == Asset.Audience.COUNCILS:
+    elif material.audience == Material.Audience.COUNCILS:
         partners = partners.filter(organisation__kind=Organisation.Kind.COUNCIL)
-    elif asset.audience == Asset.Audience.NAMED_ORGANISATIONS:
-        partners = partners.filter(organisation__in=asset.audience_organisations.all())
+    elif material.audience == Material.Audience.NAMED_ORGANISATIONS:
+        partners = partners.filter(organisation__in=material.audience_organisations.all())
     return list(
         User.objects.filter(
             is_active=True,
@@ -107,26 +111,26 @@ def audience_members(asset: Asset) -> "list[User]":
 def announce_released_material(now=None) -> int:
     """Tell partner members about approved material whose release time has come. Run by cron.
 
-    Each asset is claimed with a conditional update before anyone is e-mailed, so two runs at
+    Each material is claimed with a conditional update before anyone is e-mailed, so two runs at
     once cannot announce the same material twice.
     """
     now = now or timezone.now()
-    due = Asset.objects.filter(
+    due = Material.objects.filter(
         Q(release_at__isnull=True) | Q(release_at__lte=now),
         Q(expires_at__isnull=True) | Q(expires_at__gt=now),
         release_notified_at__isnull=True,
         withdrawn_at__isnull=True,
-        versions__status=AssetVersion.Status.APPROVED,
+        versions__status=MaterialVersion.Status.APPROVED,
     ).select_related("campaign")
     sent = 0
-    for asset in due:
-        claimed = Asset.objects.filter(pk=asset.pk, release_notified_at__isnull=True).update(
+    for material in due:
+        claimed = Material.objects.filter(pk=material.pk, release_notified_at__isnull=True).update(
             release_notified_at=now
         )
         if not claimed:
             continue
-        recipients = [user.email for user in audience_members(asset)]
+        recipients = [user.email for user in audience_members(material)]
         sent += send_templated_email(
-            "material_released", recipients, {"asset": asset, "url": _asset_url(asset)}
+            "material_released", recipients, {"material": material, "url": _material_url(material)}
         )
     return sent

@@ -1,12 +1,11 @@
 """Actions on campaigns that span models and write the audit trail."""
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils.text import slugify
 
+from audit.models import AuditEntry
+from audit.services import record
 from campaigns.models import Campaign, CampaignPartner
-from portal.audit import record
-from portal.models import AuditEntry
 
 
 def unique_campaign_slug(name: str) -> str:
@@ -17,7 +16,7 @@ def unique_campaign_slug(name: str) -> str:
     return slug
 
 
-def create_campaign(campaign: Campaign, *, actor, request: HttpRequest | None = None) -> Campaign:
+def create_campaign(campaign: Campaign, *, actor, address: str | None = None) -> Campaign:
     """Save a new, validated campaign run by one of the actor's organisations."""
     with transaction.atomic():
         campaign.slug = unique_campaign_slug(campaign.name)
@@ -27,7 +26,7 @@ def create_campaign(campaign: Campaign, *, actor, request: HttpRequest | None = 
         record(
             AuditEntry.Action.CAMPAIGN_CREATED,
             actor=actor,
-            request=request,
+            address=address,
             organisation=campaign.lead_organisation,
             campaign=campaign,
             target=campaign,
@@ -36,7 +35,7 @@ def create_campaign(campaign: Campaign, *, actor, request: HttpRequest | None = 
 
 
 def update_campaign(
-    campaign: Campaign, *, changed: list[str], actor, request: HttpRequest | None = None
+    campaign: Campaign, *, changed: list[str], actor, address: str | None = None
 ) -> Campaign:
     with transaction.atomic():
         campaign.full_clean()
@@ -44,7 +43,7 @@ def update_campaign(
         record(
             AuditEntry.Action.CAMPAIGN_UPDATED,
             actor=actor,
-            request=request,
+            address=address,
             organisation=campaign.lead_organisation,
             campaign=campaign,
             target=campaign,
@@ -53,9 +52,7 @@ def update_campaign(
     return campaign
 
 
-def add_partner(
-    partner: CampaignPartner, *, actor, request: HttpRequest | None = None
-) -> CampaignPartner:
+def add_partner(partner: CampaignPartner, *, actor, address: str | None = None) -> CampaignPartner:
     with transaction.atomic():
         partner.added_by = actor
         partner.full_clean()
@@ -63,7 +60,7 @@ def add_partner(
         record(
             AuditEntry.Action.PARTNER_ADDED,
             actor=actor,
-            request=request,
+            address=address,
             organisation=partner.organisation,
             campaign=partner.campaign,
             target=partner,
@@ -71,13 +68,13 @@ def add_partner(
     return partner
 
 
-def remove_partner(partner: CampaignPartner, *, actor, request: HttpRequest | None = None) -> None:
+def remove_partner(partner: CampaignPartner, *, actor, address: str | None = None) -> None:
     """Stop an organisation taking part; what it already did stays on record."""
     with transaction.atomic():
         record(
             AuditEntry.Action.PARTNER_REMOVED,
             actor=actor,
-            request=request,
+            address=address,
             organisation=partner.organisation,
             campaign=partner.campaign,
             target=partner,

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.models import Organisation
+from audit.models import AuditEntry
+from audit.services import record
 from campaigns.access import (
     get_activity_for_user,
     get_campaign_for_user,
@@ -29,12 +31,11 @@ from campaigns.forms.activity import (
 from campaigns.models import Activity, Campaign
 from campaigns.readiness import readiness_for
 from campaigns.services import activity as services
-from portal.audit import record
-from portal.files import protected_file_response
-from portal.models import AuditEntry
-from portal.paging import filtered_page
-from portal.scanning import scanning_on
-from portal.spreadsheets import add_sheet, csv_response, new_workbook, xlsx_response
+from lib.addresses import client_address
+from lib.files import protected_file_response
+from lib.paging import filtered_page
+from lib.scanning import scanning_on
+from lib.spreadsheets import add_sheet, csv_response, new_workbook, xlsx_response
 
 PAGE_SIZE = 50
 
@@ -115,9 +116,9 @@ def export_rows(activities: QuerySet[Activity]) -> Iterator[list]:
         "campaign", "organisation", "logged_by", "force_area"
     ).order_by("-started_on", "-pk")
     used = (
-        Activity.assets.through.objects.filter(activity__in=activities)
-        .order_by("-activity__started_on", "-activity_id", "asset__title")
-        .values_list("activity_id", "asset__title")
+        Activity.materials.through.objects.filter(activity__in=activities)
+        .order_by("-activity__started_on", "-activity_id", "material__title")
+        .values_list("activity_id", "material__title")
         .iterator(chunk_size=2000)
     )
     material = groupby(used, key=lambda pair: pair[0])
@@ -158,7 +159,7 @@ def activity_export(request: HttpRequest, fmt: str) -> HttpResponse:
     record(
         AuditEntry.Action.ACTIVITY_EXPORTED,
         actor=request.user,
-        request=request,
+        address=client_address(request),
         data={"format": fmt, "filters": {k: v for k, v in request.GET.items()}},
     )
     stamp = timezone.localtime().strftime("%Y-%m-%d")
@@ -191,19 +192,19 @@ def activity_create(request: HttpRequest, slug: str) -> HttpResponse:
         campaign=campaign,
         organisation=organisation,
     )
-    if not is_post and request.GET.get("asset"):
-        chosen = form.fields["assets"].queryset.filter(pk=request.GET["asset"]).first()
+    if not is_post and request.GET.get("material"):
+        chosen = form.fields["materials"].queryset.filter(pk=request.GET["material"]).first()
         if chosen is not None:
-            form.initial["assets"] = [chosen.pk]
+            form.initial["materials"] = [chosen.pk]
             form.initial["activity_type"] = _type_for(chosen.kind)
     if is_post and form.is_valid():
         activity = services.log_activity(
             form.save(commit=False),
             actor=request.user,
-            assets=form.cleaned_data["assets"],
+            materials=form.cleaned_data["materials"],
             evidence=form.cleaned_data["evidence_file"],
             submission_key=form.cleaned_data["submission_key"],
-            request=request,
+            address=client_address(request),
         )
         messages.success(request, "Your activity has been logged. Thank you.")
         return redirect("campaigns:activity-detail", pk=activity.pk)
@@ -212,7 +213,7 @@ def activity_create(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _type_for(asset_kind: str) -> str:
+def _type_for(material_kind: str) -> str:
     """The usual way material of a kind is used, to save a choice in the form."""
     return {
         "poster": Activity.Type.POSTERS,
@@ -220,7 +221,7 @@ def _type_for(asset_kind: str) -> str:
         "suggested_post": Activity.Type.SOCIAL_POST,
         "press_release": Activity.Type.PRESS_RELEASE,
         "film": Activity.Type.SOCIAL_POST,
-    }.get(asset_kind, Activity.Type.OTHER)
+    }.get(material_kind, Activity.Type.OTHER)
 
 
 @require_http_methods(["GET"])
@@ -259,9 +260,9 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 seen_revision=int(revision),
                 changed=form.changed_data,
-                assets=form.cleaned_data["assets"],
+                materials=form.cleaned_data["materials"],
                 evidence=form.cleaned_data["evidence_file"],
-                request=request,
+                address=client_address(request),
             )
         except (services.StaleActivity, ValueError) as stale:
             form.add_error(
@@ -283,7 +284,10 @@ def activity_comment(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST)
     if form.is_valid():
         services.comment_on_activity(
-            activity, actor=request.user, body=form.cleaned_data["body"], request=request
+            activity,
+            actor=request.user,
+            body=form.cleaned_data["body"],
+            address=client_address(request),
         )
         messages.success(request, "Your comment has been added.")
     else:
@@ -349,7 +353,7 @@ def enforcement_create(request: HttpRequest, slug: str) -> HttpResponse:
     if is_post and form.is_valid():
         try:
             services.record_enforcement(
-                form.save(commit=False), actor=request.user, request=request
+                form.save(commit=False), actor=request.user, address=client_address(request)
             )
         except ValidationError as refused:
             form.add_error(None, refused)

@@ -14,6 +14,7 @@ from campaigns.access import (
 from campaigns.forms.campaigns import CampaignForm, PartnerForm
 from campaigns.models import EnforcementFigures
 from campaigns.services import setup as services
+from lib.addresses import client_address
 
 
 @require_http_methods(["GET"])
@@ -50,7 +51,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         campaign = services.create_campaign(
-            form.save(commit=False), actor=request.user, request=request
+            form.save(commit=False), actor=request.user, address=client_address(request)
         )
         messages.success(request, f"“{campaign}” has been created. Add its partners next.")
         return redirect("campaigns:campaign-detail", slug=campaign.slug)
@@ -67,7 +68,10 @@ def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         services.update_campaign(
-            form.save(commit=False), changed=form.changed_data, actor=request.user, request=request
+            form.save(commit=False),
+            changed=form.changed_data,
+            actor=request.user,
+            address=client_address(request),
         )
         messages.success(request, "The campaign has been saved.")
         return redirect("campaigns:campaign-detail", slug=campaign.slug)
@@ -81,7 +85,7 @@ def partner_add(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             partner = services.add_partner(
-                form.save(commit=False), actor=request.user, request=request
+                form.save(commit=False), actor=request.user, address=client_address(request)
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -95,7 +99,7 @@ def partner_add(request: HttpRequest, slug: str) -> HttpResponse:
 def partner_remove(request: HttpRequest, slug: str, partner_id: int) -> HttpResponse:
     partner = get_partner_for_user(request.user, slug, partner_id)
     if request.method == "POST":
-        services.remove_partner(partner, actor=request.user, request=request)
+        services.remove_partner(partner, actor=request.user, address=client_address(request))
         messages.success(request, f"{partner.organisation} no longer takes part in the campaign.")
         return redirect("campaigns:campaign-detail", slug=slug)
     return render(request, "campaigns/partner_remove.html", {"partner": partner})

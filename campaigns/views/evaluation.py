@@ -8,13 +8,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from audit.models import AuditEntry
+from audit.services import record
 from campaigns.access import acting_organisation, get_campaign_for_user
 from campaigns.evaluation.learning import MAX_LEARNING_LENGTH, save_learning
 from campaigns.evaluation.report import build_report
 from campaigns.evaluation.workbook import workbook_sheets
-from portal.audit import record
-from portal.models import AuditEntry
-from portal.spreadsheets import add_sheet, new_workbook, xlsx_response
+from lib.addresses import client_address
+from lib.spreadsheets import add_sheet, new_workbook, xlsx_response
 
 
 class LearningForm(forms.Form):
@@ -43,7 +44,7 @@ def evaluation_workbook(request: HttpRequest, slug: str) -> HttpResponse:
     record(
         AuditEntry.Action.REPORT_EXPORTED,
         actor=request.user,
-        request=request,
+        address=client_address(request),
         organisation=acting_organisation(request.user, campaign),
         campaign=campaign,
         target=campaign,
@@ -69,7 +70,10 @@ def evaluation_learning(request: HttpRequest, slug: str) -> HttpResponse:
     if is_post and form.is_valid():
         try:
             changed = save_learning(
-                campaign, form.cleaned_data["learning"], actor=request.user, request=request
+                campaign,
+                form.cleaned_data["learning"],
+                actor=request.user,
+                address=client_address(request),
             )
         except ValidationError as refused:
             form.add_error("learning", refused)

@@ -29,6 +29,7 @@ from campaigns.impact import (
 )
 from campaigns.models import Activity, Campaign, FigureImport, HelpSeekerFigure
 from campaigns.services import figures as imports
+from lib.addresses import client_address
 
 MONTH_FORMAT = "%Y-%m"
 
@@ -364,7 +365,9 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     figure_import = _import_for(request.user, pk)
     try:
-        preview = imports.commit_import(figure_import, actor=request.user, request=request)
+        preview = imports.commit_import(
+            figure_import, actor=request.user, address=client_address(request)
+        )
     except imports.ImportRefused as refused:
         messages.error(request, str(refused))
         return redirect("campaigns:import-detail", pk=pk)
@@ -388,7 +391,7 @@ def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
     figure_import = _import_for(request.user, pk)
     if request.method == "POST":
         try:
-            imports.undo_import(figure_import, actor=request.user, request=request)
+            imports.undo_import(figure_import, actor=request.user, address=client_address(request))
         except imports.ImportRefused as refused:
             messages.error(request, str(refused))
         else:

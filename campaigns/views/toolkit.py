@@ -19,41 +19,44 @@ from campaigns.access import (
     require_material_submitter,
 )
 from campaigns.forms.material import (
-    AssetDetailsForm,
+    MaterialDetailsForm,
     MaterialUploadForm,
     ToolkitDownloadForm,
     ToolkitFilterForm,
 )
-from campaigns.models import Asset, AssetVersion, CampaignVisit, Download
-from campaigns.models.assets import upload_limit_bytes
-from campaigns.services import material
+from campaigns.models import CampaignVisit, Download, Material, MaterialVersion
+from campaigns.models.material import upload_limit_bytes
+from campaigns.services import material as material_services
 from campaigns.services.material import VersionContent
+from lib.addresses import client_address
 
 
-def _filtered(assets, filters: ToolkitFilterForm):
+def _filtered(materials, filters: ToolkitFilterForm):
     if not filters.is_valid():
-        return assets
+        return materials
     data = filters.cleaned_data
     if data["q"]:
-        assets = assets.filter(Q(title__icontains=data["q"]) | Q(description__icontains=data["q"]))
+        materials = materials.filter(
+            Q(title__icontains=data["q"]) | Q(description__icontains=data["q"])
+        )
     if data["kind"]:
-        assets = assets.filter(kind=data["kind"])
+        materials = materials.filter(kind=data["kind"])
     if data["audience"]:
-        assets = assets.filter(audience=data["audience"])
+        materials = materials.filter(audience=data["audience"])
     if data["tag"]:
-        assets = assets.filter(tags__name__iexact=data["tag"])
+        materials = materials.filter(tags__name__iexact=data["tag"])
     state = data["state"]
     if state == "withdrawn":
-        assets = assets.filter(withdrawn_at__isnull=False)
+        materials = materials.filter(withdrawn_at__isnull=False)
     elif state:
-        versions = AssetVersion.objects.filter(asset=OuterRef("pk"))
-        assets = assets.filter(withdrawn_at__isnull=True)
+        versions = MaterialVersion.objects.filter(material=OuterRef("pk"))
+        materials = materials.filter(withdrawn_at__isnull=True)
         if state == "changes_requested":
             latest = Subquery(versions.order_by("-number").values("status")[:1])
-            assets = assets.annotate(latest_status=latest).filter(latest_status=state)
+            materials = materials.annotate(latest_status=latest).filter(latest_status=state)
         else:
-            assets = assets.filter(Exists(versions.filter(status=state)))
-    return assets
+            materials = materials.filter(Exists(versions.filter(status=state)))
+    return materials
 
 
 @require_http_methods(["GET"])
@@ -62,30 +65,32 @@ def toolkit(request: HttpRequest, slug: str) -> HttpResponse:
     runs_it = campaign.is_run_by(request.user)
     now = timezone.now()
     filters = ToolkitFilterForm(request.GET or None)
-    assets = _filtered(
-        Asset.objects.visible_to(request.user, now=now).filter(campaign=campaign), filters
+    materials = _filtered(
+        Material.objects.visible_to(request.user, now=now).filter(campaign=campaign), filters
     )
     if runs_it:
-        downloads = Download.objects.filter(asset=OuterRef("pk")).values("asset")
-        assets = assets.annotate(
+        downloads = Download.objects.filter(material=OuterRef("pk")).values("material")
+        materials = materials.annotate(
             download_count=Subquery(downloads.annotate(n=Count("pk")).values("n")[:1])
         )
-    assets = list(assets.with_versions().order_by("kind", "title", "pk"))
+    materials = list(materials.with_versions().order_by("kind", "title", "pk"))
 
     visit = CampaignVisit.objects.filter(user=request.user, campaign=campaign).first()
     last_seen = visit.last_seen_at if visit else None
-    for asset in assets:
-        asset.is_new = _is_new(asset, last_seen, now)
+    for material in materials:
+        material.is_new = _is_new(material, last_seen, now)
     if visit is None:
         CampaignVisit.objects.create(user=request.user, campaign=campaign, last_seen_at=now)
     else:
         visit.last_seen_at = now
         visit.save(update_fields=["last_seen_at"])
-    kinds = dict(Asset.Kind.choices)
+    kinds = dict(Material.Kind.choices)
     groups: dict[str, list] = {label: [] for label in kinds.values()}
-    for asset in assets:
-        asset.show_state = runs_it or asset.owner_organisation_id in request.user.organisation_ids
-        groups[kinds[asset.kind]].append(asset)
+    for material in materials:
+        material.show_state = (
+            runs_it or material.owner_organisation_id in request.user.organisation_ids
+        )
+        groups[kinds[material.kind]].append(material)
     groups = {label: members for label, members in groups.items() if members}
     return render(
         request,
@@ -93,7 +98,7 @@ def toolkit(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "campaign": campaign,
             "groups": groups,
-            "count": len(assets),
+            "count": len(materials),
             "filters": filters,
             "runs_it": runs_it,
             "now": now,
@@ -102,12 +107,12 @@ def toolkit(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _is_new(asset: Asset, last_seen, now) -> bool:
+def _is_new(material: Material, last_seen, now) -> bool:
     """New to this person since their last visit: approved or released after it."""
-    current = asset.current_version
-    if last_seen is None or current is None or asset.is_withdrawn:
+    current = material.current_version
+    if last_seen is None or current is None or material.is_withdrawn:
         return False
-    released_since = asset.release_at is not None and last_seen < asset.release_at <= now
+    released_since = material.release_at is not None and last_seen < material.release_at <= now
     return released_since or (current.decided_at is not None and current.decided_at > last_seen)
 
 
@@ -127,11 +132,11 @@ def material_add(request: HttpRequest, slug: str) -> HttpResponse:
     owner = require_material_submitter(request.user, campaign)
     runs_it = campaign.is_run_by(request.user)
     initial = (
-        {"audience": Asset.Audience.ALL_PARTNERS}
+        {"audience": Material.Audience.ALL_PARTNERS}
         if runs_it
-        else {"audience": Asset.Audience.NAMED_ORGANISATIONS, "audience_organisations": [owner]}
+        else {"audience": Material.Audience.NAMED_ORGANISATIONS, "audience_organisations": [owner]}
     )
-    details = AssetDetailsForm(
+    details = MaterialDetailsForm(
         request.POST if request.method == "POST" else None, campaign=campaign, initial=initial
     )
     content = MaterialUploadForm(
@@ -142,11 +147,11 @@ def material_add(request: HttpRequest, slug: str) -> HttpResponse:
     wants_json = request.headers.get("Accept") == "application/json"
     if request.method == "POST":
         if details.is_valid() and content.is_valid():
-            version = material.submit_material(
+            version = material_services.submit_material(
                 campaign=campaign,
                 owner=owner,
                 actor=request.user,
-                asset=details.save(commit=False),
+                material=details.save(commit=False),
                 tags=details.tags(),
                 audience_organisations=details.cleaned_data["audience_organisations"],
                 content=VersionContent(
@@ -155,13 +160,13 @@ def material_add(request: HttpRequest, slug: str) -> HttpResponse:
                     alt_text=content.cleaned_data["alt_text"].strip(),
                 ),
                 submission_key=content.cleaned_data["submission_key"],
-                request=request,
+                address=client_address(request),
             )
-            url = reverse("campaigns:asset-detail", args=[version.asset_id])
+            url = reverse("campaigns:material-detail", args=[version.material_id])
             if wants_json:
-                return JsonResponse({"ok": True, "title": version.asset.title, "url": url})
+                return JsonResponse({"ok": True, "title": version.material.title, "url": url})
             messages.success(
-                request, f"“{version.asset}” has been submitted and is waiting for review."
+                request, f"“{version.material}” has been submitted and is waiting for review."
             )
             return redirect(url)
         if wants_json:
@@ -180,18 +185,18 @@ def material_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _limits_for_script() -> dict[str, int]:
-    return {kind: upload_limit_bytes(kind) for kind in Asset.Kind.values}
+    return {kind: upload_limit_bytes(kind) for kind in Material.Kind.values}
 
 
-def _downloadable(user, campaign, now) -> list[Asset]:
-    assets = Asset.objects.visible_to(user, now=now).filter(campaign=campaign).with_versions()
+def _downloadable(user, campaign, now) -> list[Material]:
+    materials = Material.objects.visible_to(user, now=now).filter(campaign=campaign).with_versions()
     result = []
-    for asset in assets.order_by("kind", "title", "pk"):
+    for material in materials.order_by("kind", "title", "pk"):
         try:
-            check_downloadable(asset, now=now)
+            check_downloadable(material, now=now)
         except NotDownloadable:
             continue
-        result.append(asset)
+        result.append(material)
     return result
 
 
@@ -219,38 +224,38 @@ def toolkit_download(request: HttpRequest, slug: str) -> HttpResponse:
     """All the material the person may download, as one ZIP streamed in constant memory."""
     campaign = get_campaign_for_user(request.user, slug)
     now = timezone.now()
-    assets = _downloadable(request.user, campaign, now)
-    embargoed = [asset for asset in assets if asset.is_under_embargo(now)]
+    materials = _downloadable(request.user, campaign, now)
+    embargoed = [material for material in materials if material.is_under_embargo(now)]
     form = ToolkitDownloadForm(request.POST if request.method == "POST" else None)
-    if request.method == "GET" or not form.is_valid() or not assets:
+    if request.method == "GET" or not form.is_valid() or not materials:
         return render(
             request,
             "campaigns/toolkit_download.html",
             {
                 "campaign": campaign,
-                "assets": assets,
+                "materials": materials,
                 "embargoed": embargoed,
                 "form": form,
-                "total_size": sum(a.current_version.size or 0 for a in assets),
+                "total_size": sum(a.current_version.size or 0 for a in materials),
             },
         )
     acknowledged = form.cleaned_data["acknowledge_embargo"]
-    chosen = [a for a in assets if acknowledged or not a.is_under_embargo(now)]
-    versions = [asset.current_version for asset in chosen]
-    material.record_downloads(
+    chosen = [a for a in materials if acknowledged or not a.is_under_embargo(now)]
+    versions = [material.current_version for material in chosen]
+    material_services.record_downloads(
         versions,
         user=request.user,
         organisation=acting_organisation(request.user, campaign),
         embargo_acknowledged=acknowledged,
         in_toolkit_zip=True,
-        request=request,
+        address=client_address(request),
         now=now,
     )
     archive = ZipStream(compress_type=ZIP_STORED, sized=True)
     used: set[str] = set()
-    kinds = dict(Asset.Kind.choices)
+    kinds = dict(Material.Kind.choices)
     for version in versions:
-        name = _unique_name(used, kinds[version.asset.kind], version.download_name)
+        name = _unique_name(used, kinds[version.material.kind], version.download_name)
         if version.has_file:
             archive.add(_file_chunks(version.file), name, size=version.size)
         else:
@@ -267,5 +272,5 @@ def toolkit_download(request: HttpRequest, slug: str) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     if not request.user.is_campaign_admin:
         raise PermissionDenied("Only the charity's campaign admins review material.")
-    versions = list(AssetVersion.objects.awaiting_review_by(request.user))
+    versions = list(MaterialVersion.objects.awaiting_review_by(request.user))
     return render(request, "campaigns/review_queue.html", {"versions": versions})

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from agencies.models import Invitation, Membership, User
 from agencies.services import invite_person
-from portal.models import AuditEntry
+from audit.models import AuditEntry
 from tests.factories import PASSWORD, make_user
 
 NEW_PASSWORD = "lantern orchard piano river"

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from agencies.models import Membership
-from portal.models import AuditEntry
+from audit.models import AuditEntry
 
 
 def page(organisation):

@@ -3,8 +3,8 @@ import time
 import pytest
 from django.urls import reverse
 
-from portal.middleware import SIGNED_IN_AT
-from portal.models import AuditEntry
+from agencies.sessions import SIGNED_IN_AT
+from audit.models import AuditEntry
 from tests.factories import PASSWORD, authenticator_for, current_code
 
 GENERIC = "The e-mail address or password is not right"

@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies import two_step
 from agencies.models import Membership, RecoveryCode
-from portal.models import AuditEntry
+from audit.models import AuditEntry
 from tests.factories import PASSWORD, authenticator_for, current_code, sign_in_fully
 
 SIGN_IN = reverse("agencies:sign-in")

@@ -25,7 +25,7 @@ from campaigns.models import (
     HelpSeekerFigure,
 )
 from tests.browser.test_toolkit_journeys import click_and_scan, sign_in
-from tests.factories import make_asset
+from tests.factories import make_material
 
 ACTIVITY_URL = re.compile(r"/activity/\d+/$")
 ACTIVITY_FORM_URL = re.compile(r"/campaigns/[^/]+/activity/new/")
@@ -106,9 +106,9 @@ def test_a_council_officer_logs_how_they_used_the_poster_and_the_charity_comment
     today = timezone.localdate()
     campaign.launch_date = today - timedelta(days=60)
     campaign.save(update_fields=["launch_date"])
-    poster = make_asset(campaign, title="Helpline poster", by=charity_admin)
+    poster = make_material(campaign, title="Helpline poster", by=charity_admin)
     Download.objects.create(
-        asset=poster,
+        material=poster,
         version=poster.versions.get(),
         user=council_officer,
         organisation=council_b,
@@ -172,7 +172,7 @@ def test_a_council_officer_logs_how_they_used_the_poster_and_the_charity_comment
     assert (activity.started_on, activity.ended_on) == (started, ended)
     assert activity.place == "South Somerset libraries"
     assert activity.reach is None
-    assert list(activity.assets.all()) == [poster]
+    assert list(activity.materials.all()) == [poster]
     assert (activity.organisation, activity.campaign, activity.logged_by) == (
         council_b,
         campaign,

@@ -19,8 +19,8 @@ from playwright.sync_api import expect
 
 from agencies import two_step
 from agencies.models import Membership, RecoveryCode
-from portal.models import AuditEntry
-from tests.factories import PASSWORD, authenticator_for, current_code, make_asset, make_user
+from audit.models import AuditEntry
+from tests.factories import PASSWORD, authenticator_for, current_code, make_material, make_user
 
 SIGN_IN_AGAIN = re.compile(r"/sign-in/\?next=(/|%2F)$")
 
@@ -360,7 +360,7 @@ def test_the_audit_trail_shows_admins_their_campaigns_and_leads_their_organisati
     )
     for person in (admin, officer, lead):
         authenticator_for(person)
-    poster = make_asset(campaign, title="Launch poster", by=admin)
+    poster = make_material(campaign, title="Launch poster", by=admin)
     version = poster.versions.get()
     page = visit.page
 

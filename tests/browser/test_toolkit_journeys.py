@@ -14,12 +14,12 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from campaigns.models import Asset, AssetVersion, Campaign, CampaignPartner, Download
-from tests.factories import PASSWORD, make_asset, png_bytes
+from campaigns.models import Campaign, CampaignPartner, Download, Material, MaterialVersion
+from tests.factories import PASSWORD, make_material, png_bytes
 
 UK = ZoneInfo("Europe/London")
 ADD_MATERIAL_URL = re.compile(r"/campaigns/[^/]+/toolkit/add/$")
-ASSET_URL = re.compile(r"/material/\d+/$")
+MATERIAL_URL = re.compile(r"/material/\d+/$")
 
 PRESS_RELEASE = (
     "Police and charity launch campaign to stop people viewing sexual images of children\n"
@@ -139,11 +139,11 @@ def lose_first_answer(page) -> None:
     session.send("Fetch.enable", {"patterns": [pattern]})
 
 
-def with_preview(asset: Asset) -> Asset:
+def with_preview(material: Material) -> Material:
     """The factory stores no thumbnail; the portal makes one for every image it is sent."""
-    version = asset.versions.get()
+    version = material.versions.get()
     version.preview.save("preview.png", ContentFile(png_bytes((240, 160), "teal")))
-    return asset
+    return material
 
 
 # --- Journey 1 -----------------------------------------------------------------------------------
@@ -205,17 +205,17 @@ def test_an_admin_publishes_a_poster_for_launch_day_and_an_embargoed_press_relea
     page.get_by_label("Release time (UK time)").fill(uk_input(poster_release))
     visit.scan()
     page.get_by_role("button", name="Submit for review").click()
-    page.wait_for_url(ASSET_URL)
+    page.wait_for_url(MATERIAL_URL)
     visit.scan()
     assert len(sent) == 1 and sent[0].headers["accept"] == "application/json"
     expect(page.get_by_role("heading", level=1)).to_have_text("Launch poster")
-    poster = Asset.objects.get(campaign=campaign, title="Launch poster")
+    poster = Material.objects.get(campaign=campaign, title="Launch poster")
     assert page.url.endswith(f"/material/{poster.pk}/")
-    assert poster.kind == Asset.Kind.POSTER
+    assert poster.kind == Material.Kind.POSTER
     assert poster.owner_organisation == charity
     assert poster.release_at == poster_release
     version = poster.versions.get()
-    assert version.status == AssetVersion.Status.IN_REVIEW
+    assert version.status == MaterialVersion.Status.IN_REVIEW
     assert version.alt_text == "The campaign poster: a phone and the helpline number"
     assert version.content_type == "image/png" and (version.width, version.height) == (600, 400)
 
@@ -226,7 +226,7 @@ def test_an_admin_publishes_a_poster_for_launch_day_and_an_embargoed_press_relea
     click_and_scan(visit, page.get_by_role("button", name="Approve version 1"))
     expect(page.get_by_role("status")).to_contain_text("Version 1 is approved.")
     version.refresh_from_db()
-    assert version.status == AssetVersion.Status.APPROVED
+    assert version.status == MaterialVersion.Status.APPROVED
     assert version.decided_by == charity_admin
 
     # The press release goes in as text, embargoed until launch, and is approved too.
@@ -238,14 +238,14 @@ def test_an_admin_publishes_a_poster_for_launch_day_and_an_embargoed_press_relea
     page.get_by_label("Embargoed until (UK time)").fill(uk_input(embargo_lifts))
     click_and_scan(visit, page.get_by_role("button", name="Submit for review"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Launch press release")
-    press_release = Asset.objects.get(campaign=campaign, title="Launch press release")
-    assert press_release.kind == Asset.Kind.PRESS_RELEASE
+    press_release = Material.objects.get(campaign=campaign, title="Launch press release")
+    assert press_release.kind == Material.Kind.PRESS_RELEASE
     assert press_release.embargo_until == embargo_lifts
     assert press_release.release_at is None
     click_and_scan(visit, page.get_by_role("button", name="Approve version 1"))
     expect(page.get_by_role("status")).to_contain_text("Version 1 is approved.")
     text_version = press_release.versions.get()
-    assert text_version.status == AssetVersion.Status.APPROVED
+    assert text_version.status == MaterialVersion.Status.APPROVED
     assert not text_version.file
     assert text_version.text == PRESS_RELEASE
     visit.sign_out()
@@ -275,7 +275,7 @@ def test_an_admin_publishes_a_poster_for_launch_day_and_an_embargoed_press_relea
     assert data.decode("utf-8") == PRESS_RELEASE
     assert name == "Launch press release.txt"
     recorded = Download.objects.get()
-    assert (recorded.asset, recorded.version, recorded.user, recorded.organisation) == (
+    assert (recorded.material, recorded.version, recorded.user, recorded.organisation) == (
         press_release,
         text_version,
         police_officer,
@@ -284,7 +284,7 @@ def test_an_admin_publishes_a_poster_for_launch_day_and_an_embargoed_press_relea
     assert recorded.embargo_acknowledged is True
 
     # Launch day comes: the poster is released and the partner can download it.
-    Asset.objects.filter(pk=poster.pk).update(release_at=timezone.now() - timedelta(minutes=1))
+    Material.objects.filter(pk=poster.pk).update(release_at=timezone.now() - timedelta(minutes=1))
     visit.goto(f"/campaigns/{campaign.slug}/toolkit/")
     poster_card = toolkit_card(page, "Launch poster")
     expect(poster_card).to_be_visible()
@@ -293,7 +293,7 @@ def test_an_admin_publishes_a_poster_for_launch_day_and_an_embargoed_press_relea
     version.refresh_from_db()
     assert data == stored_bytes(version.file)
     assert name == "launch-poster.png"
-    poster_download = Download.objects.get(asset=poster)
+    poster_download = Download.objects.get(material=poster)
     assert (poster_download.user, poster_download.organisation, poster_download.version) == (
         police_officer,
         force_a,
@@ -322,16 +322,16 @@ def test_a_force_submits_its_own_poster_and_gets_it_approved_after_asking_for_ch
     )
     page.get_by_label("Alt text").fill("Avon and Somerset Police poster with the helpline number")
     page.get_by_role("button", name="Submit for review").click()
-    page.wait_for_url(ASSET_URL)
+    page.wait_for_url(MATERIAL_URL)
     visit.scan()
     assert len(sent) == 1
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
-    asset = Asset.objects.get(title=title)
-    assert asset.owner_organisation == force_a
-    assert asset.audience == Asset.Audience.NAMED_ORGANISATIONS
-    assert list(asset.audience_organisations.all()) == [force_a]
-    first = asset.versions.get()
-    assert first.status == AssetVersion.Status.IN_REVIEW
+    material = Material.objects.get(title=title)
+    assert material.owner_organisation == force_a
+    assert material.audience == Material.Audience.NAMED_ORGANISATIONS
+    assert list(material.audience_organisations.all()) == [force_a]
+    first = material.versions.get()
+    assert first.status == MaterialVersion.Status.IN_REVIEW
     assert first.uploaded_by == police_officer
     visit.sign_out()
 
@@ -346,7 +346,7 @@ def test_a_force_submits_its_own_poster_and_gets_it_approved_after_asking_for_ch
     click_and_scan(visit, page.get_by_role("button", name="Ask for changes"))
     expect(page.get_by_role("status")).to_contain_text("Changes to version 1 have been requested.")
     first.refresh_from_db()
-    assert first.status == AssetVersion.Status.CHANGES_REQUESTED
+    assert first.status == MaterialVersion.Status.CHANGES_REQUESTED
     assert first.decision_comment == comment
     assert first.decided_by == charity_admin
     visit.sign_out()
@@ -364,11 +364,11 @@ def test_a_force_submits_its_own_poster_and_gets_it_approved_after_asking_for_ch
     )
     expect(page.get_by_label("Alt text")).to_have_value(first.alt_text)
     page.get_by_role("button", name="Submit for review").click()
-    page.wait_for_url(ASSET_URL)
+    page.wait_for_url(MATERIAL_URL)
     visit.scan()
-    assert page.url.endswith(f"/material/{asset.pk}/")
-    second = asset.versions.get(number=2)
-    assert second.status == AssetVersion.Status.IN_REVIEW
+    assert page.url.endswith(f"/material/{material.pk}/")
+    second = material.versions.get(number=2)
+    assert second.status == MaterialVersion.Status.IN_REVIEW
     assert (second.width, second.height) == (800, 600)
     visit.sign_out()
 
@@ -383,9 +383,9 @@ def test_a_force_submits_its_own_poster_and_gets_it_approved_after_asking_for_ch
 
     first.refresh_from_db()
     second.refresh_from_db()
-    assert first.status == AssetVersion.Status.CHANGES_REQUESTED
+    assert first.status == MaterialVersion.Status.CHANGES_REQUESTED
     assert first.decision_comment == comment
-    assert second.status == AssetVersion.Status.APPROVED
+    assert second.status == MaterialVersion.Status.APPROVED
     assert second.decided_by == charity_admin
 
     # The officer can now download the approved poster: version 2.
@@ -416,7 +416,7 @@ def test_a_council_officer_downloads_the_poster_and_copies_a_suggested_post(
     # Scan the page as it rests, not halfway through Bootstrap's hover transition on a button.
     page.emulate_media(reduced_motion="reduce")
     poster = with_preview(
-        make_asset(
+        make_material(
             campaign,
             title="Helpline poster",
             by=charity_admin,
@@ -424,9 +424,9 @@ def test_a_council_officer_downloads_the_poster_and_copies_a_suggested_post(
             filename="helpline-poster.png",
         )
     )
-    make_asset(
+    make_material(
         campaign,
-        kind=Asset.Kind.SUGGESTED_POST,
+        kind=Material.Kind.SUGGESTED_POST,
         title="Launch day post",
         by=charity_admin,
         text=SUGGESTED_POST,
@@ -440,7 +440,7 @@ def test_a_council_officer_downloads_the_poster_and_copies_a_suggested_post(
     click_and_scan(visit, card.get_by_role("link", name="Helpline poster"))
 
     # The preview is shown, and really loaded.
-    preview = page.locator("img.asset-preview")
+    preview = page.locator("img.material-preview")
     expect(preview).to_have_attribute("alt", version.alt_text)
     preview.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete", arg=preview.element_handle())
@@ -450,7 +450,7 @@ def test_a_council_officer_downloads_the_poster_and_copies_a_suggested_post(
     assert data == stored_bytes(version.file)
     assert name == "helpline-poster.png"
     recorded = Download.objects.get()
-    assert (recorded.asset, recorded.version, recorded.user, recorded.organisation) == (
+    assert (recorded.material, recorded.version, recorded.user, recorded.organisation) == (
         poster,
         version,
         council_officer,
@@ -500,7 +500,7 @@ def test_the_length_shown_for_a_suggested_post_typed_on_two_lines_is_the_length_
     assert page.locator("h3", has_text="Length:").inner_text() == (
         f"Length: {len(copied)} characters"
     )
-    assert AssetVersion.objects.get(asset__title="Two-line post").text == post
+    assert MaterialVersion.objects.get(material__title="Two-line post").text == post
 
 
 # --- Multi-file upload, a failure and a retry -----------------------------------------------------
@@ -560,7 +560,7 @@ def test_a_failed_upload_of_one_of_two_files_is_retried_without_a_duplicate(
     expect(retry).to_be_visible()
     expect(second).to_contain_text("Uploaded.")
     expect(second.get_by_role("link", name="Open Waiting room poster")).to_be_visible()
-    saved_before_retry = Asset.objects.filter(title="Bus stop poster").exists()
+    saved_before_retry = Material.objects.filter(title="Bus stop poster").exists()
     assert saved_before_retry is (lost == "answer")
     visit.scan()
 
@@ -576,7 +576,7 @@ def test_a_failed_upload_of_one_of_two_files_is_retried_without_a_duplicate(
     first_key, second_key, retry_key = page.evaluate("window.sentSubmissionKeys")
     assert retry_key == first_key, "a retry sends the same submission key"
     assert second_key != first_key
-    assert sorted(Asset.objects.values_list("title", flat=True)) == [
+    assert sorted(Material.objects.values_list("title", flat=True)) == [
         "Bus stop poster",
         "Waiting room poster",
     ]
@@ -584,16 +584,19 @@ def test_a_failed_upload_of_one_of_two_files_is_retried_without_a_duplicate(
         ("Bus stop poster", "A bus stop with the poster", "poster-bus-stop.png"),
         ("Waiting room poster", "A GP waiting room poster", "poster-waiting-room.png"),
     ]:
-        version = AssetVersion.objects.get(asset__title=title)
-        assert version.asset.kind == Asset.Kind.POSTER
-        assert version.asset.campaign == campaign
-        assert (version.number, version.status) == (1, AssetVersion.Status.IN_REVIEW)
+        version = MaterialVersion.objects.get(material__title=title)
+        assert version.material.kind == Material.Kind.POSTER
+        assert version.material.campaign == campaign
+        assert (version.number, version.status) == (1, MaterialVersion.Status.IN_REVIEW)
         assert version.alt_text == alt_text
         assert version.original_filename == filename
-    assert str(AssetVersion.objects.get(asset__title="Bus stop poster").submission_key) == first_key
-    assert str(AssetVersion.objects.get(asset__title="Waiting room poster").submission_key) == (
-        second_key
+    assert (
+        str(MaterialVersion.objects.get(material__title="Bus stop poster").submission_key)
+        == first_key
     )
+    assert str(
+        MaterialVersion.objects.get(material__title="Waiting room poster").submission_key
+    ) == (second_key)
 
 
 # --- A file over the limit ------------------------------------------------------------------------
@@ -624,5 +627,5 @@ def test_a_file_over_the_limit_is_refused_in_the_page_before_any_upload(
     assert page.url.endswith(f"/campaigns/{campaign.slug}/toolkit/add/")
     visit.scan()
     assert sent == [], "nothing was sent"
-    assert not Asset.objects.exists()
-    assert not AssetVersion.objects.exists()
+    assert not Material.objects.exists()
+    assert not MaterialVersion.objects.exists()

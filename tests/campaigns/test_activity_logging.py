@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from audit.models import AuditEntry
 from campaigns.models import Activity, ActivityRevision
-from campaigns.services import material
-from portal.models import AuditEntry
-from tests.factories import make_asset, png_bytes
+from campaigns.services import material as material_services
+from tests.factories import make_material, png_bytes
 
 
 def new_url(campaign):
@@ -174,28 +174,28 @@ def test_evidence_too_large_is_refused(client_for, council_officer, campaign, se
 def test_material_used_is_chosen_from_what_the_organisation_downloaded(
     client_for, council_officer, campaign, council_b
 ):
-    downloaded = make_asset(campaign, title="Poster")
-    other = make_asset(campaign, title="Not downloaded")
-    material.record_downloads(
+    downloaded = make_material(campaign, title="Poster")
+    other = make_material(campaign, title="Not downloaded")
+    material_services.record_downloads(
         [downloaded.versions.get()],
         user=council_officer,
         organisation=council_b,
         embargo_acknowledged=False,
     )
     client = client_for(council_officer)
-    choices = list(client.get(new_url(campaign)).context["form"].fields["assets"].queryset)
+    choices = list(client.get(new_url(campaign)).context["form"].fields["materials"].queryset)
     assert choices == [downloaded]
-    refused = client.post(new_url(campaign), posters(assets=[other.pk]))
-    assert "Select a valid choice" in " ".join(refused.context["form"].errors["assets"])
-    client.post(new_url(campaign), posters(assets=[downloaded.pk]))
-    assert list(Activity.objects.get().assets.all()) == [downloaded]
+    refused = client.post(new_url(campaign), posters(materials=[other.pk]))
+    assert "Select a valid choice" in " ".join(refused.context["form"].errors["materials"])
+    client.post(new_url(campaign), posters(materials=[downloaded.pk]))
+    assert list(Activity.objects.get().materials.all()) == [downloaded]
 
 
 def test_the_log_link_beside_a_download_fills_in_the_material(
     client_for, council_officer, campaign, council_b
 ):
-    poster = make_asset(campaign, title="Poster")
-    material.record_downloads(
+    poster = make_material(campaign, title="Poster")
+    material_services.record_downloads(
         [poster.versions.get()],
         user=council_officer,
         organisation=council_b,
@@ -203,12 +203,12 @@ def test_the_log_link_beside_a_download_fills_in_the_material(
     )
     client = client_for(council_officer)
     home = client.get(reverse("home")).content.decode()
-    link = f"{new_url(campaign)}?asset={poster.pk}"
+    link = f"{new_url(campaign)}?material={poster.pk}"
     assert link.replace("&", "&amp;") in home or link in home
     form = client.get(link).context["form"]
-    assert form.initial["assets"] == [poster.pk]
+    assert form.initial["materials"] == [poster.pk]
     assert form.initial["activity_type"] == "posters"
-    client.post(new_url(campaign), posters(assets=[poster.pk]))
+    client.post(new_url(campaign), posters(materials=[poster.pk]))
     assert "log how you used this" not in client.get(reverse("home")).content.decode()
 
 

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from audit.models import AuditEntry
 from campaigns.models import Activity
 from campaigns.services import activity as services
-from portal.models import AuditEntry
 from tests.assertions import assert_same_page, body
 
 
@@ -20,7 +20,7 @@ def make_activity(campaign, organisation, by=None, **fields) -> Activity:
     fields.setdefault("activity_type", "posters")
     fields.setdefault("started_on", date(2026, 7, 1))
     return services.log_activity(
-        Activity(campaign=campaign, organisation=organisation, **fields), actor=by, assets=[]
+        Activity(campaign=campaign, organisation=organisation, **fields), actor=by, materials=[]
     )
 
 
@@ -241,12 +241,12 @@ def test_exports_neutralise_formulas(client_for, police_officer, campaign, force
 def test_the_xlsx_export_has_one_row_per_record_with_material(
     client_for, charity_admin, campaign, force_a
 ):
-    from tests.factories import make_asset
+    from tests.factories import make_material
 
-    poster = make_asset(campaign, title="Poster")
-    card = make_asset(campaign, title="Card")
+    poster = make_material(campaign, title="Poster")
+    card = make_material(campaign, title="Card")
     activity = make_activity(campaign, force_a)
-    activity.assets.set([poster, card])
+    activity.materials.set([poster, card])
     make_activity(campaign, force_a, activity_type="interview")
     response = client_for(charity_admin).get(reverse("campaigns:activity-export", args=["xlsx"]))
     sheet = load_workbook(io.BytesIO(body(response)))["Activity"]

@@ -3,8 +3,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from campaigns.models import Campaign, CampaignPartner
-from portal.models import AuditEntry
 from tests.assertions import assert_same_page
 
 

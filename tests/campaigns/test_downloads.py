@@ -8,22 +8,22 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from campaigns.models import Download
-from portal.models import AuditEntry
 from tests.assertions import body
-from tests.factories import make_asset, png_bytes
+from tests.factories import make_material, png_bytes
 
 
-def download_url(asset):
-    return reverse("campaigns:asset-download", args=[asset.pk])
+def download_url(material):
+    return reverse("campaigns:material-download", args=[material.pk])
 
 
 def test_a_partner_downloads_the_current_version_and_it_is_recorded(
     client_for, council_officer, campaign, council_b
 ):
     data = png_bytes((20, 10), "red")
-    asset = make_asset(campaign, file_bytes=data, filename="Launch poster.png")
-    response = client_for(council_officer).get(download_url(asset))
+    material = make_material(campaign, file_bytes=data, filename="Launch poster.png")
+    response = client_for(council_officer).get(download_url(material))
     assert response.status_code == 200
     assert body(response) == data
     assert response["Content-Disposition"] == 'attachment; filename="Launch poster.png"'
@@ -37,97 +37,101 @@ def test_a_partner_downloads_the_current_version_and_it_is_recorded(
         1,
     )
     assert download.embargo_acknowledged is False
-    assert AuditEntry.objects.filter(action="asset.downloaded", asset=asset).exists()
+    assert AuditEntry.objects.filter(action="asset.downloaded", material=material).exists()
 
 
 def test_the_stable_link_always_serves_the_approved_version(client_for, police_officer, campaign):
-    from campaigns.models import AssetVersion
+    from campaigns.models import MaterialVersion
 
-    asset = make_asset(
+    material = make_material(
         campaign, file_bytes=b"%PDF-approved", content_type="application/pdf", filename="a.pdf"
     )
-    AssetVersion.objects.create(asset=asset, number=2, text="draft words", status="in_review")
-    assert body(client_for(police_officer).get(download_url(asset))) == b"%PDF-approved"
+    MaterialVersion.objects.create(
+        material=material, number=2, text="draft words", status="in_review"
+    )
+    assert body(client_for(police_officer).get(download_url(material))) == b"%PDF-approved"
 
 
 def test_text_material_downloads_as_a_text_file(client_for, police_officer, campaign):
-    asset = make_asset(campaign, kind="suggested_post", text="Help is available £", title="Post")
-    response = client_for(police_officer).get(download_url(asset))
+    material = make_material(
+        campaign, kind="suggested_post", text="Help is available £", title="Post"
+    )
+    response = client_for(police_officer).get(download_url(material))
     assert body(response) == "Help is available £".encode()
     assert response["Content-Type"] == "text/plain; charset=utf-8"
 
 
 def test_embargoed_material_needs_the_embargo_acknowledged(client_for, police_officer, campaign):
-    asset = make_asset(campaign, embargo_until=timezone.now() + timedelta(days=2))
+    material = make_material(campaign, embargo_until=timezone.now() + timedelta(days=2))
     client = client_for(police_officer)
-    page = client.get(download_url(asset))
+    page = client.get(download_url(material))
     assert page.status_code == 200
     assert "EMBARGOED UNTIL" in page.content.decode()
     assert not Download.objects.exists(), "looking at the warning downloads nothing"
-    refused = client.post(download_url(asset), {})
+    refused = client.post(download_url(material), {})
     assert "Confirm that you will respect the embargo" in refused.content.decode()
     assert not Download.objects.exists()
-    response = client.post(download_url(asset), {"acknowledge": "on"})
+    response = client.post(download_url(material), {"acknowledge": "on"})
     assert response.status_code == 200
     assert body(response)
     assert Download.objects.get().embargo_acknowledged is True
 
 
 def test_after_the_embargo_no_acknowledgement_is_asked(client_for, police_officer, campaign):
-    asset = make_asset(campaign, embargo_until=timezone.now() - timedelta(seconds=1))
-    response = client_for(police_officer).get(download_url(asset))
+    material = make_material(campaign, embargo_until=timezone.now() - timedelta(seconds=1))
+    response = client_for(police_officer).get(download_url(material))
     assert response["Content-Disposition"].startswith("attachment")
 
 
 def test_withdrawn_material_cannot_be_downloaded_even_by_its_admins(
     client_for, charity_admin, campaign
 ):
-    asset = make_asset(campaign, withdrawn_at=timezone.now(), withdrawal_reason="Out of date")
-    response = client_for(charity_admin).get(download_url(asset))
+    material = make_material(campaign, withdrawn_at=timezone.now(), withdrawal_reason="Out of date")
+    response = client_for(charity_admin).get(download_url(material))
     assert response.status_code == 410
     assert "withdrawn" in response.content.decode()
     assert not Download.objects.exists()
 
 
 def test_expired_material_is_gone_for_partners(client_for, police_officer, campaign):
-    asset = make_asset(campaign, expires_at=timezone.now() - timedelta(minutes=1))
-    assert client_for(police_officer).get(download_url(asset)).status_code == 404
+    material = make_material(campaign, expires_at=timezone.now() - timedelta(minutes=1))
+    assert client_for(police_officer).get(download_url(material)).status_code == 404
 
 
 def test_the_owner_cannot_download_material_before_approval_by_the_stable_link(
     client_for, police_officer, campaign, force_a
 ):
-    asset = make_asset(campaign, owner=force_a, approved=False)
-    response = client_for(police_officer).get(download_url(asset))
+    material = make_material(campaign, owner=force_a, approved=False)
+    response = client_for(police_officer).get(download_url(material))
     assert response.status_code == 409
     assert "not been approved" in response.content.decode()
 
 
 @pytest.mark.parametrize("who", ["other_force_officer", "other_charity_admin", "outsider"])
 def test_outsiders_get_404_and_nothing_is_recorded(client_for, campaign, who, request):
-    asset = make_asset(campaign)
-    assert client_for(request.getfixturevalue(who)).get(download_url(asset)).status_code == 404
+    material = make_material(campaign)
+    assert client_for(request.getfixturevalue(who)).get(download_url(material)).status_code == 404
     assert not Download.objects.exists()
 
 
 def test_material_for_police_only_is_404_for_a_council(client_for, council_officer, campaign):
-    asset = make_asset(campaign, audience="police_forces")
-    assert client_for(council_officer).get(download_url(asset)).status_code == 404
+    material = make_material(campaign, audience="police_forces")
+    assert client_for(council_officer).get(download_url(material)).status_code == 404
 
 
 def test_downloading_needs_sign_in_and_refuses_other_methods(
     client, client_for, police_officer, campaign
 ):
-    asset = make_asset(campaign)
-    assert client.get(download_url(asset)).status_code == 302
-    assert client_for(police_officer).delete(download_url(asset)).status_code == 405
+    material = make_material(campaign)
+    assert client.get(download_url(material)).status_code == 302
+    assert client_for(police_officer).delete(download_url(material)).status_code == 405
 
 
 def test_admins_and_owners_download_any_version_partners_do_not(
     client_for, charity_admin, police_officer, council_officer, campaign, force_a
 ):
-    asset = make_asset(campaign, owner=force_a, approved=False, file_bytes=png_bytes())
-    url = reverse("campaigns:version-download", args=[asset.pk, 1])
+    material = make_material(campaign, owner=force_a, approved=False, file_bytes=png_bytes())
+    url = reverse("campaigns:version-download", args=[material.pk, 1])
     assert client_for(charity_admin).get(url).status_code == 200
     assert client_for(police_officer).get(url).status_code == 200
     assert client_for(council_officer).get(url).status_code == 404
@@ -136,8 +140,8 @@ def test_admins_and_owners_download_any_version_partners_do_not(
 def test_an_old_version_of_approved_material_is_404_to_other_partners(
     client_for, council_officer, campaign
 ):
-    asset = make_asset(campaign)
-    url = reverse("campaigns:version-download", args=[asset.pk, 1])
+    material = make_material(campaign)
+    url = reverse("campaigns:version-download", args=[material.pk, 1])
     assert client_for(council_officer).get(url).status_code == 404
 
 
@@ -146,10 +150,10 @@ def test_previews_are_served_inline_as_png_to_those_who_may_see_them(
 ):
     from django.core.files.base import ContentFile
 
-    asset = make_asset(campaign)
-    version = asset.versions.get()
+    material = make_material(campaign)
+    version = material.versions.get()
     version.preview.save("preview.png", ContentFile(png_bytes((8, 8))))
-    url = reverse("campaigns:version-preview", args=[asset.pk, 1])
+    url = reverse("campaigns:version-preview", args=[material.pk, 1])
     response = client_for(police_officer).get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
@@ -165,17 +169,17 @@ def zip_url(campaign):
 def test_the_whole_toolkit_downloads_as_one_zip_of_what_the_person_may_have(
     client_for, council_officer, campaign
 ):
-    make_asset(campaign, title="Poster", file_bytes=png_bytes(), filename="poster.png")
-    make_asset(
+    make_material(campaign, title="Poster", file_bytes=png_bytes(), filename="poster.png")
+    make_material(
         campaign,
         title="Same name",
         file_bytes=b"%PDF-1",
         filename="poster.png",
         content_type="application/pdf",
     )
-    make_asset(campaign, title="Post", kind="suggested_post", text="Words £")
-    make_asset(campaign, title="Police only", audience="police_forces")
-    make_asset(campaign, title="Waiting", approved=False)
+    make_material(campaign, title="Post", kind="suggested_post", text="Words £")
+    make_material(campaign, title="Police only", audience="police_forces")
+    make_material(campaign, title="Waiting", approved=False)
     client = client_for(council_officer)
     page = client.get(zip_url(campaign))
     assert page.status_code == 200
@@ -198,8 +202,8 @@ def test_the_whole_toolkit_downloads_as_one_zip_of_what_the_person_may_have(
 def test_the_zip_leaves_out_embargoed_material_unless_acknowledged(
     client_for, police_officer, campaign
 ):
-    make_asset(campaign, title="Open", filename="open.png")
-    make_asset(
+    make_material(campaign, title="Open", filename="open.png")
+    make_material(
         campaign,
         title="Embargoed",
         filename="embargoed.png",
@@ -212,10 +216,12 @@ def test_the_zip_leaves_out_embargoed_material_unless_acknowledged(
         io.BytesIO(body(client.post(zip_url(campaign), {"acknowledge_embargo": "on"})))
     )
     assert sorted(with_ack.namelist()) == ["Poster/embargoed.png", "Poster/open.png"]
-    assert Download.objects.filter(asset__title="Embargoed", embargo_acknowledged=True).count() == 1
+    assert (
+        Download.objects.filter(material__title="Embargoed", embargo_acknowledged=True).count() == 1
+    )
 
 
 def test_the_zip_is_404_outside_the_campaign(client_for, other_force_officer, campaign):
-    make_asset(campaign)
+    make_material(campaign)
     assert client_for(other_force_officer).post(zip_url(campaign)).status_code == 404
     assert not Download.objects.exists()

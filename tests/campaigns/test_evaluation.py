@@ -12,16 +12,16 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from agencies.models import Organisation
+from audit.models import AuditEntry
 from campaigns.evaluation.report import run_window
 from campaigns.models import Activity, CampaignPartner, Channel, HelpSeekerFigure
 from campaigns.services import activity as activity_services
-from campaigns.services import material
-from portal.models import AuditEntry
+from campaigns.services import material as material_services
 from tests.assertions import body
 from tests.factories import (
-    make_asset,
     make_campaign,
     make_force_area,
+    make_material,
     make_organisation,
     make_region,
     make_user,
@@ -46,7 +46,7 @@ def log(campaign, organisation, **fields) -> Activity:
     fields.setdefault("activity_type", Activity.Type.POSTERS)
     fields.setdefault("started_on", date(2024, 2, 1))
     return activity_services.log_activity(
-        Activity(campaign=campaign, organisation=organisation, **fields), actor=None, assets=[]
+        Activity(campaign=campaign, organisation=organisation, **fields), actor=None, materials=[]
     )
 
 
@@ -188,10 +188,10 @@ def test_the_admins_report_shows_every_partners_activity_and_reach(
     campaign = partners_work
     quiet = make_organisation("Dorset Police", Organisation.Kind.POLICE_FORCE)
     CampaignPartner.objects.create(campaign=campaign, organisation=quiet)
-    poster = make_asset(campaign, title="Launch poster")
-    make_asset(campaign, title="Still in review", approved=False)
+    poster = make_material(campaign, title="Launch poster")
+    make_material(campaign, title="Still in review", approved=False)
     for _ in range(2):
-        material.record_downloads(
+        material_services.record_downloads(
             [poster.versions.get()],
             user=police_officer,
             organisation=force_a,
@@ -326,15 +326,15 @@ def test_a_partner_sees_only_its_own_organisations_outputs(
 def test_a_partner_counts_only_its_own_downloads_and_the_material_it_may_see(
     client_for, council_officer, charity_admin, dated, force_a, council_b, police_officer
 ):
-    poster = make_asset(dated, title="Poster for all")
-    make_asset(dated, title="Police briefing", kind="key_messages", audience="police_forces")
-    material.record_downloads(
+    poster = make_material(dated, title="Poster for all")
+    make_material(dated, title="Police briefing", kind="key_messages", audience="police_forces")
+    material_services.record_downloads(
         [poster.versions.get()] * 4,
         user=police_officer,
         organisation=force_a,
         embargo_acknowledged=False,
     )
-    material.record_downloads(
+    material_services.record_downloads(
         [poster.versions.get()],
         user=council_officer,
         organisation=council_b,
@@ -648,7 +648,7 @@ def test_the_report_costs_the_same_queries_whatever_the_amount_of_data(
             f"Force {number}", force_area=make_force_area(f"Area {number}", region)
         )
         CampaignPartner.objects.create(campaign=dated, organisation=organisation)
-        material.record_downloads(
+        material_services.record_downloads(
             [poster.versions.get()],
             user=make_user(organisation=organisation),
             organisation=organisation,
@@ -659,7 +659,7 @@ def test_the_report_costs_the_same_queries_whatever_the_amount_of_data(
         figure(organisation.force_area, helpline, date(2023, 10, 1), date(2023, 12, 31), 50)
         figure(organisation.force_area, helpline, date(2024, 1, 1), date(2024, 3, 31), 70)
 
-    poster = make_asset(dated, title="Poster")
+    poster = make_material(dated, title="Poster")
     log(dated, force_a, reach=10)
     figure(force_a.force_area, helpline, date(2023, 10, 1), date(2023, 12, 31), 40)
     take_part(0)

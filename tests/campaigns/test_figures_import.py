@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
+from audit.models import AuditEntry
 from campaigns.models import Channel, FigureImport, HelpSeekerFigure
 from campaigns.services import figures as imports
-from portal.models import AuditEntry
 from tests.factories import make_force_area, make_region
 
 HEADER = "area,channel,period,count,note\n"

@@ -103,23 +103,23 @@ def test_the_command_runs_with_force(db, settings, capsys):
 def test_the_demo_toolkit_holds_the_seeds_and_every_state(db):
     from pathlib import Path
 
-    from campaigns.models import Asset, AssetVersion, Download, WithdrawalNotice
+    from campaigns.models import Download, Material, MaterialVersion, WithdrawalNotice
 
     load_demo(today=date(2026, 11, 23))
     seeds = Path(__file__).resolve().parents[2] / "campaigns" / "demo" / "seeds"
-    regional = Asset.objects.get(kind="press_release", owner_organisation__kind="charity")
+    regional = Material.objects.get(kind="press_release", owner_organisation__kind="charity")
     seed = (seeds / "south_west_regional_press_release.txt").read_text()
     assert regional.current_version.text == seed
-    local = Asset.objects.get(owner_organisation__name="South Somerset District Council")
+    local = Material.objects.get(owner_organisation__name="South Somerset District Council")
     assert local.current_version.text.startswith("South Somerset District Council supports")
     assert local.embargo_until.date() == date(2026, 11, 30)
-    poster = Asset.objects.get(kind="poster", owner_organisation__kind="charity")
+    poster = Material.objects.get(kind="poster", owner_organisation__kind="charity")
     assert poster.current_version.is_image and poster.current_version.preview
     assert poster.current_version.alt_text
-    assert Asset.objects.filter(kind="suggested_post").count() == 3
-    assert AssetVersion.objects.filter(status="changes_requested").count() == 1
-    withdrawn = Asset.objects.get(withdrawn_at__isnull=False)
-    notice = WithdrawalNotice.objects.get(asset=withdrawn)
+    assert Material.objects.filter(kind="suggested_post").count() == 3
+    assert MaterialVersion.objects.filter(status="changes_requested").count() == 1
+    withdrawn = Material.objects.get(withdrawn_at__isnull=False)
+    notice = WithdrawalNotice.objects.get(material=withdrawn)
     assert notice.user.email == "council.officer@demo.example"
     assert Download.objects.count() >= 5
 

@@ -8,9 +8,9 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from campaigns.models import Asset, AssetVersion
-from portal.models import AuditEntry
-from tests.factories import make_asset, png_bytes
+from audit.models import AuditEntry
+from campaigns.models import Material, MaterialVersion
+from tests.factories import make_material, png_bytes
 
 
 def add_url(campaign):
@@ -40,12 +40,12 @@ def test_a_campaign_admin_uploads_a_poster_that_waits_for_review(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(charity_admin).post(add_url(campaign), poster_data())
-    asset = Asset.objects.get(title="Launch poster")
+    material = Material.objects.get(title="Launch poster")
     assert response.status_code == 302
-    assert response["Location"] == reverse("campaigns:asset-detail", args=[asset.pk])
-    assert asset.owner_organisation == charity
-    version = asset.versions.get()
-    assert version.status == AssetVersion.Status.IN_REVIEW
+    assert response["Location"] == reverse("campaigns:material-detail", args=[material.pk])
+    assert material.owner_organisation == charity
+    version = material.versions.get()
+    assert version.status == MaterialVersion.Status.IN_REVIEW
     assert version.uploaded_by == charity_admin
     assert (version.width, version.height) == (300, 200)
     assert version.content_type == "image/png"
@@ -55,7 +55,7 @@ def test_a_campaign_admin_uploads_a_poster_that_waits_for_review(
     assert version.preview, "images get a thumbnail"
     # Stored under an unguessable name, not the uploaded one.
     assert "Launch" not in version.file.name
-    assert AuditEntry.objects.filter(action="asset.submitted", asset=asset).exists()
+    assert AuditEntry.objects.filter(action="asset.submitted", material=material).exists()
     assert mail.outbox == [], "the uploader is the only admin, so nobody else is told"
 
 
@@ -76,11 +76,11 @@ def test_a_partner_submits_material_that_only_they_and_the_admins_see(
             ),
         )
     assert response.status_code == 302
-    asset = Asset.objects.get(title="Force poster")
-    assert asset.owner_organisation == force_a
+    material = Material.objects.get(title="Force poster")
+    assert material.owner_organisation == force_a
     assert [message.to for message in mail.outbox] == [[charity_admin.email]]
     assert "For your review" in mail.outbox[0].subject
-    detail = reverse("campaigns:asset-detail", args=[asset.pk])
+    detail = reverse("campaigns:material-detail", args=[material.pk])
     assert client_for(council_officer).get(detail).status_code == 404
 
 
@@ -102,7 +102,7 @@ def test_a_refused_upload_says_why_in_json(client_for, charity_admin, campaign, 
     )
     assert response.status_code == 400
     assert "HTML" in " ".join(response.json()["errors"]["file"])
-    assert not Asset.objects.exists()
+    assert not Material.objects.exists()
     assert stored_files(settings) == []
 
 
@@ -123,8 +123,8 @@ def test_a_wrong_file_is_refused_in_the_form_and_leaves_nothing_behind(
     response = client_for(charity_admin).post(add_url(campaign), poster_data(file=upload))
     assert response.status_code == 200
     assert message in response.content.decode()
-    assert not Asset.objects.exists()
-    assert not AssetVersion.objects.exists()
+    assert not Material.objects.exists()
+    assert not MaterialVersion.objects.exists()
     assert stored_files(settings) == []
 
 
@@ -138,13 +138,13 @@ def test_a_file_over_the_limit_for_its_kind_is_refused(
     )
     assert response.status_code == 200
     assert "the limit for a poster is 1 MB" in response.content.decode()
-    assert not Asset.objects.exists()
+    assert not Material.objects.exists()
 
 
 def test_an_image_needs_alt_text(client_for, charity_admin, campaign):
     response = client_for(charity_admin).post(add_url(campaign), poster_data(alt_text=""))
     assert "Describe the image" in response.content.decode()
-    assert not Asset.objects.exists()
+    assert not Material.objects.exists()
 
 
 def test_a_double_submit_creates_one_version(client_for, charity_admin, campaign):
@@ -153,8 +153,8 @@ def test_a_double_submit_creates_one_version(client_for, charity_admin, campaign
     first = client.post(add_url(campaign), poster_data(submission_key=key))
     second = client.post(add_url(campaign), poster_data(submission_key=key))
     assert first["Location"] == second["Location"]
-    assert Asset.objects.count() == 1
-    assert AssetVersion.objects.count() == 1
+    assert Material.objects.count() == 1
+    assert MaterialVersion.objects.count() == 1
 
 
 def test_a_suggested_post_is_words_with_an_optional_image(client_for, charity_admin, campaign):
@@ -169,7 +169,7 @@ def test_a_suggested_post_is_words_with_an_optional_image(client_for, charity_ad
         },
     )
     assert response.status_code == 302
-    version = Asset.objects.get(title="Post").versions.get()
+    version = Material.objects.get(title="Post").versions.get()
     assert version.text == "Help is available: 0808 1000 900 #stopitnow"
     assert not version.file
 
@@ -179,7 +179,7 @@ def test_a_suggested_post_without_words_is_refused(client_for, charity_admin, ca
         add_url(campaign), {"kind": "suggested_post", "title": "Post", "audience": "all_partners"}
     )
     assert "Write the words of the suggested post" in response.content.decode()
-    assert not Asset.objects.exists()
+    assert not Material.objects.exists()
 
 
 def test_a_poster_needs_a_file(client_for, charity_admin, campaign):
@@ -210,7 +210,7 @@ def test_bad_details_are_explained_and_nothing_is_saved(
     response = client_for(charity_admin).post(add_url(campaign), poster_data(**overrides))
     assert response.status_code == 200
     assert message in response.content.decode()
-    assert not Asset.objects.exists()
+    assert not Material.objects.exists()
     assert stored_files(settings) == []
 
 
@@ -221,14 +221,14 @@ def test_tags_are_shared_whatever_their_case(client_for, charity_admin, campaign
     from campaigns.models import Tag
 
     assert sorted(Tag.objects.values_list("name", flat=True)) == ["A3", "Launch day"]
-    assert Asset.objects.get(title="Second").tags.get().name == "Launch day"
+    assert Material.objects.get(title="Second").tags.get().name == "Launch day"
 
 
 @pytest.mark.parametrize("who", ["other_force_officer", "other_charity_admin", "outsider"])
 def test_people_outside_the_campaign_get_404(client_for, campaign, who, request):
     response = client_for(request.getfixturevalue(who)).post(add_url(campaign), poster_data())
     assert response.status_code == 404
-    assert not Asset.objects.exists()
+    assert not Material.objects.exists()
 
 
 def test_adding_needs_sign_in_and_refuses_other_methods(
@@ -245,15 +245,15 @@ def test_protected_fields_in_a_partner_post_are_ignored(
         add_url(campaign),
         poster_data(status="approved", owner_organisation=charity.pk, campaign=0),
     )
-    asset = Asset.objects.get()
-    assert asset.owner_organisation == force_a
-    assert asset.versions.get().status == AssetVersion.Status.IN_REVIEW
+    material = Material.objects.get()
+    assert material.owner_organisation == force_a
+    assert material.versions.get().status == MaterialVersion.Status.IN_REVIEW
 
 
 def test_a_new_version_replaces_one_still_waiting(client_for, charity_admin, campaign):
-    asset = make_asset(campaign, approved=False)
+    material = make_material(campaign, approved=False)
     response = client_for(charity_admin).post(
-        reverse("campaigns:version-add", args=[asset.pk]),
+        reverse("campaigns:version-add", args=[material.pk]),
         {
             "file": SimpleUploadedFile("v2.png", png_bytes((10, 10))),
             "alt_text": "Version two",
@@ -261,17 +261,17 @@ def test_a_new_version_replaces_one_still_waiting(client_for, charity_admin, cam
         },
     )
     assert response.status_code == 302
-    statuses = dict(asset.versions.values_list("number", "status"))
+    statuses = dict(material.versions.values_list("number", "status"))
     assert statuses == {1: "replaced", 2: "in_review"}
 
 
 def test_a_partner_cannot_add_a_version_to_the_charitys_material(
     client_for, police_officer, campaign
 ):
-    asset = make_asset(campaign)
+    material = make_material(campaign)
     response = client_for(police_officer).post(
-        reverse("campaigns:version-add", args=[asset.pk]),
+        reverse("campaigns:version-add", args=[material.pk]),
         {"file": SimpleUploadedFile("v2.png", png_bytes()), "alt_text": "x"},
     )
     assert response.status_code == 403
-    assert asset.versions.count() == 1
+    assert material.versions.count() == 1

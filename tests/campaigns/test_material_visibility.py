@@ -7,19 +7,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import User
-from campaigns.models import Asset
-from tests.factories import make_asset, make_user
+from campaigns.models import Material
+from tests.factories import make_material, make_user
 
 
 def visible_titles(user, now=None) -> set[str]:
     fresh = User.objects.get(pk=user.pk)
-    return set(Asset.objects.visible_to(fresh, now=now).values_list("title", flat=True))
+    return set(Material.objects.visible_to(fresh, now=now).values_list("title", flat=True))
 
 
 def test_approved_material_for_all_partners_reaches_every_partner(
     campaign, charity_admin, police_officer, council_officer, other_force_officer, outsider
 ):
-    make_asset(campaign, title="Poster")
+    make_material(campaign, title="Poster")
     assert "Poster" in visible_titles(charity_admin)
     assert "Poster" in visible_titles(police_officer)
     assert "Poster" in visible_titles(council_officer)
@@ -36,7 +36,7 @@ def test_material_waiting_for_review_is_seen_by_its_owner_and_the_admins_only(
     council_officer,
     other_charity_admin,
 ):
-    make_asset(campaign, owner=force_a, title="Force poster", approved=False)
+    make_material(campaign, owner=force_a, title="Force poster", approved=False)
     assert "Force poster" in visible_titles(police_officer)
     assert "Force poster" in visible_titles(force_lead)
     assert "Force poster" in visible_titles(charity_admin)
@@ -45,29 +45,29 @@ def test_material_waiting_for_review_is_seen_by_its_owner_and_the_admins_only(
 
 
 def test_the_charitys_own_drafts_stay_with_the_charity(campaign, charity_admin, police_officer):
-    make_asset(campaign, title="Draft", approved=False)
+    make_material(campaign, title="Draft", approved=False)
     assert "Draft" in visible_titles(charity_admin)
     assert "Draft" not in visible_titles(police_officer)
 
 
 def test_material_is_hidden_before_its_release_time(campaign, police_officer, charity_admin):
     release = timezone.now() + timedelta(days=1)
-    make_asset(campaign, title="Launch poster", release_at=release)
+    make_material(campaign, title="Launch poster", release_at=release)
     assert "Launch poster" not in visible_titles(police_officer)
     assert "Launch poster" in visible_titles(charity_admin)
     assert "Launch poster" in visible_titles(police_officer, now=release)
 
 
 def test_embargoed_material_is_visible_for_preparation(campaign, police_officer):
-    make_asset(campaign, title="Press release", embargo_until=timezone.now() + timedelta(days=3))
+    make_material(campaign, title="Press release", embargo_until=timezone.now() + timedelta(days=3))
     assert "Press release" in visible_titles(police_officer)
 
 
 def test_expired_and_withdrawn_material_is_hidden_from_partners(
     campaign, police_officer, charity_admin
 ):
-    make_asset(campaign, title="Old", expires_at=timezone.now() - timedelta(seconds=1))
-    make_asset(
+    make_material(campaign, title="Old", expires_at=timezone.now() - timedelta(seconds=1))
+    make_material(
         campaign, title="Pulled", withdrawn_at=timezone.now(), withdrawal_reason="Out of date"
     )
     assert visible_titles(police_officer) == set()
@@ -81,7 +81,7 @@ def test_expired_and_withdrawn_material_is_hidden_from_partners(
 def test_the_audience_decides_which_partners_see_material(
     campaign, police_officer, council_officer, audience, police_sees, council_sees
 ):
-    make_asset(campaign, title="Targeted", audience=audience)
+    make_material(campaign, title="Targeted", audience=audience)
     assert ("Targeted" in visible_titles(police_officer)) is police_sees
     assert ("Targeted" in visible_titles(council_officer)) is council_sees
 
@@ -89,7 +89,9 @@ def test_the_audience_decides_which_partners_see_material(
 def test_named_organisations_see_material_meant_for_them_only(
     campaign, force_a, police_officer, council_officer
 ):
-    make_asset(campaign, title="For force A", audience="named", audience_organisations=(force_a,))
+    make_material(
+        campaign, title="For force A", audience="named", audience_organisations=(force_a,)
+    )
     assert "For force A" in visible_titles(police_officer)
     assert "For force A" not in visible_titles(council_officer)
 
@@ -97,13 +99,13 @@ def test_named_organisations_see_material_meant_for_them_only(
 def test_a_person_in_two_organisations_sees_by_the_one_in_the_campaign(
     campaign, other_campaign, force_c, council_b
 ):
-    # A council-only asset in the other campaign must not reach someone whose council is in a
+    # A council-only material in the other campaign must not reach someone whose council is in a
     # different campaign.
     person = make_user(organisation=force_c)
     from agencies.models import Membership
 
     Membership.objects.create(user=person, organisation=council_b)
-    make_asset(other_campaign, title="Councils of the other campaign", audience="councils")
+    make_material(other_campaign, title="Councils of the other campaign", audience="councils")
     assert "Councils of the other campaign" not in visible_titles(person)
 
 
@@ -114,64 +116,64 @@ CLOCK_CHANGE = datetime(2027, 3, 28, 1, 0, tzinfo=UTC)
 def test_a_release_across_the_clock_change_lifts_at_the_right_second(campaign, police_officer):
     # 09:00 UK time on the morning the clocks went forward is 08:00 UTC.
     release = datetime(2027, 3, 28, 8, 0, tzinfo=UTC)
-    make_asset(campaign, title="Spring poster", release_at=release)
+    make_material(campaign, title="Spring poster", release_at=release)
     assert "Spring poster" not in visible_titles(police_officer, now=release - timedelta(seconds=1))
     assert "Spring poster" in visible_titles(police_officer, now=release)
 
 
 def test_an_embargo_across_the_clock_change_lifts_at_the_right_second(campaign):
     lifts = datetime(2027, 10, 31, 9, 0, tzinfo=UTC)  # 09:00 GMT, the day the clocks went back
-    asset = make_asset(campaign, embargo_until=lifts)
-    assert asset.is_under_embargo(now=lifts - timedelta(seconds=1))
-    assert not asset.is_under_embargo(now=lifts)
+    material = make_material(campaign, embargo_until=lifts)
+    assert material.is_under_embargo(now=lifts - timedelta(seconds=1))
+    assert not material.is_under_embargo(now=lifts)
 
 
 def test_uk_times_typed_in_a_form_are_stored_in_utc(client_for, charity_admin, campaign):
-    asset = make_asset(campaign, title="Timed")
+    material = make_material(campaign, title="Timed")
     client_for(charity_admin).post(
-        reverse("campaigns:asset-edit", args=[asset.pk]),
+        reverse("campaigns:material-edit", args=[material.pk]),
         {
             "kind": "poster",
             "title": "Timed",
             "audience": "all_partners",
             "release_at": "2027-03-28T09:00",
             "embargo_until": "2027-01-15T09:00",
-            "revision": asset.revision,
+            "revision": material.revision,
         },
     )
-    asset.refresh_from_db()
-    assert asset.release_at == datetime(2027, 3, 28, 8, 0, tzinfo=UTC)  # BST
-    assert asset.embargo_until == datetime(2027, 1, 15, 9, 0, tzinfo=UTC)  # GMT
+    material.refresh_from_db()
+    assert material.release_at == datetime(2027, 3, 28, 8, 0, tzinfo=UTC)  # BST
+    assert material.embargo_until == datetime(2027, 1, 15, 9, 0, tzinfo=UTC)  # GMT
 
 
 def test_a_time_that_does_not_exist_in_the_uk_is_refused_with_a_message(
     client_for, charity_admin, campaign
 ):
-    asset = make_asset(campaign, title="Timed")
+    material = make_material(campaign, title="Timed")
     response = client_for(charity_admin).post(
-        reverse("campaigns:asset-edit", args=[asset.pk]),
+        reverse("campaigns:material-edit", args=[material.pk]),
         {
             "kind": "poster",
             "title": "Timed",
             "audience": "all_partners",
             "release_at": "2027-03-28T01:30",  # skipped when the clocks go forward
-            "revision": asset.revision,
+            "revision": material.revision,
         },
     )
     assert response.status_code == 200
     assert "couldn’t be interpreted" in response.content.decode()
-    asset.refresh_from_db()
-    assert asset.release_at is None
+    material.refresh_from_db()
+    assert material.release_at is None
 
 
-def test_the_asset_page_answers_404_to_outsiders_exactly_as_for_missing_material(
+def test_the_material_page_answers_404_to_outsiders_exactly_as_for_missing_material(
     client_for, campaign, other_force_officer
 ):
     from tests.assertions import assert_same_page
 
-    asset = make_asset(campaign)
+    material = make_material(campaign)
     client = client_for(other_force_officer)
-    hidden = client.get(reverse("campaigns:asset-detail", args=[asset.pk]))
-    missing = client.get(reverse("campaigns:asset-detail", args=[asset.pk + 1000]))
+    hidden = client.get(reverse("campaigns:material-detail", args=[material.pk]))
+    missing = client.get(reverse("campaigns:material-detail", args=[material.pk + 1000]))
     assert hidden.status_code == 404
     assert_same_page(hidden, missing)

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from agencies.models import Organisation
 from campaigns.models import Activity, CampaignPartner, EnforcementFigures
-from campaigns.services import material
+from campaigns.services import material as material_services
 from tests.campaigns.test_activity_records import make_activity
-from tests.factories import make_asset, make_organisation, make_user
+from tests.factories import make_material, make_organisation, make_user
 
 
 def readiness(campaign):
@@ -35,8 +35,8 @@ def test_a_campaign_admin_sees_a_row_per_partner(
 ):
     police_officer.last_login = timezone.now()
     police_officer.save()
-    poster = make_asset(campaign)
-    material.record_downloads(
+    poster = make_material(campaign)
+    material_services.record_downloads(
         [poster.versions.get()],
         user=police_officer,
         organisation=force_a,
@@ -50,7 +50,7 @@ def test_a_campaign_admin_sees_a_row_per_partner(
     assert len(force.members) == 2
     assert force.signed_in == [police_officer]
     assert force.contacts == [force_lead]
-    assert force.assets_downloaded == 1
+    assert force.materials_downloaded == 1
     assert force.activity_by_type == {"posters": 2, "interview": 1}
     assert force.activity_since_launch == 2
     assert force.last_activity == date(2026, 7, 2)

@@ -6,23 +6,23 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.models import AssetVersion, WorkflowError
-from portal.models import AuditEntry
-from tests.factories import make_asset
+from audit.models import AuditEntry
+from campaigns.models import MaterialVersion, WorkflowError
+from tests.factories import make_material
 
 
-def approve_url(asset, number=1):
-    return reverse("campaigns:version-approve", args=[asset.pk, number])
+def approve_url(material, number=1):
+    return reverse("campaigns:version-approve", args=[material.pk, number])
 
 
-def changes_url(asset, number=1):
-    return reverse("campaigns:version-request-changes", args=[asset.pk, number])
+def changes_url(material, number=1):
+    return reverse("campaigns:version-request-changes", args=[material.pk, number])
 
 
 @pytest.fixture
 def submitted(campaign, force_a, police_officer):
     """A force-branded poster submitted by force A's officer, waiting for review."""
-    return make_asset(
+    return make_material(
         campaign, owner=force_a, approved=False, by=police_officer, title="Force poster"
     )
 
@@ -41,7 +41,7 @@ def test_an_admin_approves_and_the_version_becomes_current(
     assert [m.to for m in mail.outbox] == [[police_officer.email]]
     assert mail.outbox[0].subject == "Approved: Force poster"
     entry = AuditEntry.objects.get(action="asset.approved")
-    assert (entry.actor, entry.asset, entry.data["version"]) == (charity_admin, submitted, 1)
+    assert (entry.actor, entry.material, entry.data["version"]) == (charity_admin, submitted, 1)
 
 
 def test_asking_for_changes_needs_a_comment(client_for, charity_admin, submitted):
@@ -110,16 +110,16 @@ def test_two_admins_deciding_at_once_one_wins_and_the_other_sees_why(
 
     colleague = make_user(organisation=charity, role="campaign_admin", full_name="Second Admin")
     # Both opened the page while the version was waiting.
-    first = AssetVersion.objects.select_related("asset__campaign").get(asset=submitted)
-    second = AssetVersion.objects.select_related("asset__campaign").get(asset=submitted)
+    first = MaterialVersion.objects.select_related("material__campaign").get(material=submitted)
+    second = MaterialVersion.objects.select_related("material__campaign").get(material=submitted)
     first.approve(by=charity_admin)
     with pytest.raises(WorkflowError, match="already approved by"):
         second.request_changes(by=colleague, comment="Too late")
-    version = AssetVersion.objects.get(asset=submitted)
+    version = MaterialVersion.objects.get(material=submitted)
     assert (version.status, version.decided_by) == ("approved", charity_admin)
 
 
-def test_a_withdrawn_asset_cannot_be_approved(client_for, charity_admin, submitted):
+def test_a_withdrawn_material_cannot_be_approved(client_for, charity_admin, submitted):
     submitted.withdraw(by=charity_admin, reason="Not needed")
     response = client_for(charity_admin).post(approve_url(submitted))
     # Withdrawn material is still the admins' to see, but the decision is refused.
@@ -128,40 +128,45 @@ def test_a_withdrawn_asset_cannot_be_approved(client_for, charity_admin, submitt
 
 
 def test_approving_a_new_version_supersedes_the_old_one(client_for, charity_admin, campaign):
-    asset = make_asset(campaign)
-    AssetVersion.objects.create(
-        asset=asset, number=2, text="", file="material/x.png", alt_text="New", status="in_review"
+    material = make_material(campaign)
+    MaterialVersion.objects.create(
+        material=material,
+        number=2,
+        text="",
+        file="material/x.png",
+        alt_text="New",
+        status="in_review",
     )
-    client_for(charity_admin).post(approve_url(asset, 2))
-    statuses = dict(asset.versions.values_list("number", "status"))
+    client_for(charity_admin).post(approve_url(material, 2))
+    statuses = dict(material.versions.values_list("number", "status"))
     assert statuses == {1: "superseded", 2: "approved"}
 
 
 def test_an_image_without_alt_text_cannot_be_approved(client_for, charity_admin, submitted):
-    AssetVersion.objects.filter(asset=submitted).update(alt_text="", content_type="image/png")
+    MaterialVersion.objects.filter(material=submitted).update(alt_text="", content_type="image/png")
     response = client_for(charity_admin).post(approve_url(submitted), follow=True)
     assert "Add alt text" in response.content.decode()
     assert submitted.versions.get().status == "in_review"
 
 
 def test_the_database_refuses_two_approved_versions(campaign):
-    asset = make_asset(campaign)
+    material = make_material(campaign)
     with pytest.raises(IntegrityError), transaction.atomic():
-        AssetVersion.objects.create(
-            asset=asset, number=2, text="x", status="approved", decided_at=timezone.now()
+        MaterialVersion.objects.create(
+            material=material, number=2, text="x", status="approved", decided_at=timezone.now()
         )
 
 
 def test_the_database_refuses_an_approval_without_a_time(campaign):
-    asset = make_asset(campaign, approved=False)
+    material = make_material(campaign, approved=False)
     with pytest.raises(IntegrityError), transaction.atomic():
-        AssetVersion.objects.filter(asset=asset).update(status="approved")
+        MaterialVersion.objects.filter(material=material).update(status="approved")
 
 
 def test_the_database_refuses_changes_requested_without_a_comment(campaign):
-    asset = make_asset(campaign, approved=False)
+    material = make_material(campaign, approved=False)
     with pytest.raises(IntegrityError), transaction.atomic():
-        AssetVersion.objects.filter(asset=asset).update(
+        MaterialVersion.objects.filter(material=material).update(
             status="changes_requested", decided_at=timezone.now()
         )
 
@@ -169,11 +174,11 @@ def test_the_database_refuses_changes_requested_without_a_comment(campaign):
 def test_the_review_queue_lists_what_waits_for_this_admin_only(
     client_for, charity_admin, other_charity_admin, submitted, other_campaign
 ):
-    make_asset(other_campaign, approved=False, title="Elsewhere")
+    make_material(other_campaign, approved=False, title="Elsewhere")
     response = client_for(charity_admin).get(reverse("campaigns:review-queue"))
-    assert [v.asset.title for v in response.context["versions"]] == ["Force poster"]
+    assert [v.material.title for v in response.context["versions"]] == ["Force poster"]
     other = client_for(other_charity_admin).get(reverse("campaigns:review-queue"))
-    assert [v.asset.title for v in other.context["versions"]] == ["Elsewhere"]
+    assert [v.material.title for v in other.context["versions"]] == ["Elsewhere"]
 
 
 def test_partners_have_no_review_queue(client_for, police_officer):
@@ -185,9 +190,9 @@ def test_the_review_queue_costs_the_same_queries_for_many_versions(
 ):
     client = client_for(charity_admin)
     for number in range(30):
-        make_asset(campaign, approved=False, title=f"Waiting {number}")
+        make_material(campaign, approved=False, title=f"Waiting {number}")
     # session, user, the session's authenticator, memberships, the versions (one query joining
-    # asset, campaign, owner and uploader), then the session's save (savepoint, update, release)
+    # material, campaign, owner and uploader), then the session's save (savepoint, update, release)
     with django_assert_num_queries(8):
         response = client.get(reverse("campaigns:review-queue"))
     assert len(response.context["versions"]) == 30

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portal.audit import record
-from portal.models import AuditEntry
+from audit.models import AuditEntry
+from audit.services import record
 from tests.assertions import body
 
 TRAIL = reverse("audit-trail")
@@ -20,7 +20,7 @@ EXPORT = reverse("audit-export")
 def trail(campaign, other_campaign, charity, force_a, force_c, police_officer, charity_admin):
     return {
         "campaign": record(
-            AuditEntry.Action.ASSET_DOWNLOADED,
+            AuditEntry.Action.MATERIAL_DOWNLOADED,
             actor=police_officer,
             campaign=campaign,
             organisation=force_a,
@@ -36,7 +36,7 @@ def trail(campaign, other_campaign, charity, force_a, force_c, police_officer, c
             AuditEntry.Action.PERSON_INVITED, organisation=force_c, target="Invitation C"
         ),
         "other_campaign": record(
-            AuditEntry.Action.ASSET_DOWNLOADED, campaign=other_campaign, target="Other poster"
+            AuditEntry.Action.MATERIAL_DOWNLOADED, campaign=other_campaign, target="Other poster"
         ),
         "charity": record(
             AuditEntry.Action.SIGNED_IN, actor=charity_admin, organisation=charity, target="Sign-in"
@@ -104,7 +104,7 @@ def test_the_trail_costs_the_same_queries_however_long(
     few = count()
     for _ in range(50):
         record(
-            AuditEntry.Action.ASSET_DOWNLOADED,
+            AuditEntry.Action.MATERIAL_DOWNLOADED,
             actor=police_officer,
             campaign=campaign,
             organisation=force_a,

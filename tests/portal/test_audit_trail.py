@@ -1,7 +1,8 @@
 import pytest
 
-from portal.audit import record
-from portal.models import AuditEntry
+from audit.models import AuditEntry
+from audit.services import record
+from lib.addresses import client_address
 
 
 def test_an_entry_cannot_be_changed(police_officer):
@@ -25,7 +26,9 @@ def test_an_entry_cannot_be_deleted(police_officer):
 
 def test_the_address_comes_from_the_connection_not_a_forwarded_header(rf, police_officer):
     request = rf.get("/", REMOTE_ADDR="192.0.2.10", HTTP_X_FORWARDED_FOR="203.0.113.99")
-    entry = record(AuditEntry.Action.SIGNED_IN, actor=police_officer, request=request)
+    entry = record(
+        AuditEntry.Action.SIGNED_IN, actor=police_officer, address=client_address(request)
+    )
     assert entry.ip_address == "192.0.2.10"
 
 

@@ -25,11 +25,13 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import Invitation, Membership, Organisation, RecoveryCode, User
+from agencies.personal_data import NEVER_EXPORTED, person_links, personal_data
+from audit.models import AuditEntry, AuditSummary
+from audit.services import record
 from campaigns.models import (
     Activity,
     ActivityComment,
     ActivityRevision,
-    Asset,
     Campaign,
     CampaignPartner,
     CampaignVisit,
@@ -38,18 +40,16 @@ from campaigns.models import (
     EnforcementFigures,
     FigureImport,
     HelpSeekerFigure,
+    Material,
     WithdrawalNotice,
 )
 from campaigns.models.downloads import DownloadSummary
 from portal import backup
-from portal.audit import record
-from portal.models import AuditEntry, AuditSummary
-from portal.personal_data import NEVER_EXPORTED, person_links, personal_data
 from tests.factories import (
-    make_asset,
     make_campaign,
     make_charity,
     make_force_area,
+    make_material,
     make_organisation,
     make_region,
     make_user,
@@ -72,15 +72,15 @@ def a_row_through_every_link(
     campaign.save(update_fields=["created_by"])
     CampaignPartner.objects.filter(campaign=campaign).update(added_by=person)
     CampaignVisit.objects.create(user=person, campaign=campaign, last_seen_at=now)
-    asset = make_asset(campaign, title="Launch poster", by=person, created_by=person)
-    withdrawn = make_asset(campaign, title="Old leaflet", by=person)
-    Asset.objects.filter(pk=withdrawn.pk).update(
+    material = make_material(campaign, title="Launch poster", by=person, created_by=person)
+    withdrawn = make_material(campaign, title="Old leaflet", by=person)
+    Material.objects.filter(pk=withdrawn.pk).update(
         withdrawn_at=now, withdrawn_by=person, withdrawal_reason="Out of date"
     )
-    WithdrawalNotice.objects.create(user=person, asset=withdrawn, created_at=now)
+    WithdrawalNotice.objects.create(user=person, material=withdrawn, created_at=now)
     Download.objects.create(
-        asset=asset,
-        version=asset.versions.get(),
+        material=material,
+        version=material.versions.get(),
         user=person,
         organisation=organisation,
         downloaded_at=now,
@@ -253,11 +253,11 @@ def test_the_page_explains_the_download(client_for, police_officer):
 def test_a_person_downloads_their_own_data_as_json_and_it_is_recorded(
     client_for, police_officer, council_officer, campaign, force_a, council_b
 ):
-    asset = make_asset(campaign)
+    material = make_material(campaign)
     for person, organisation in [(police_officer, force_a), (council_officer, council_b)]:
         Download.objects.create(
-            asset=asset,
-            version=asset.versions.get(),
+            material=material,
+            version=material.versions.get(),
             user=person,
             organisation=organisation,
             downloaded_at=timezone.now(),
@@ -297,7 +297,7 @@ def test_the_export_covers_every_link_to_a_person(police_officer, charity_admin,
     }
     missing = introspected_links() - exported
     assert not missing, f"Rows that point at the person but are not exported: {sorted(missing)}"
-    [failed] = data["records"]["portal.AuditEntry"]["data.email"]
+    [failed] = data["records"]["audit.AuditEntry"]["data.email"]
     assert failed["action"] == "auth.sign_in_failed"
     for link in person_links():
         for row in data["records"][link.label][link.field.name]:
@@ -471,11 +471,11 @@ def first_of_month(moment: datetime) -> date:
 
 
 def make_download(
-    asset: Asset, person: User, organisation: Organisation | None, at: datetime
+    material: Material, person: User, organisation: Organisation | None, at: datetime
 ) -> Download:
     return Download.objects.create(
-        asset=asset,
-        version=asset.versions.get(),
+        material=material,
+        version=material.versions.get(),
         user=person,
         organisation=organisation,
         downloaded_at=at,
@@ -486,13 +486,13 @@ def test_old_downloads_become_monthly_totals_and_later_runs_add_to_them(
     settings, campaign, police_officer, council_officer, force_a, council_b
 ):
     settings.DOWNLOAD_RETENTION_DAYS = 730
-    asset = make_asset(campaign)
+    material = make_material(campaign)
     old = timezone.now() - timedelta(days=800)
-    make_download(asset, police_officer, force_a, old)
-    make_download(asset, police_officer, force_a, old + timedelta(minutes=5))
-    make_download(asset, council_officer, council_b, old)
-    make_download(asset, council_officer, None, old)
-    recent = make_download(asset, police_officer, force_a, timezone.now() - timedelta(days=10))
+    make_download(material, police_officer, force_a, old)
+    make_download(material, police_officer, force_a, old + timedelta(minutes=5))
+    make_download(material, council_officer, council_b, old)
+    make_download(material, council_officer, None, old)
+    recent = make_download(material, police_officer, force_a, timezone.now() - timedelta(days=10))
 
     output = apply_retention()
 
@@ -500,16 +500,16 @@ def test_old_downloads_become_monthly_totals_and_later_runs_add_to_them(
     month = first_of_month(old)
     totals = {
         (summary.organisation, summary.month): summary.downloads
-        for summary in DownloadSummary.objects.filter(asset=asset)
+        for summary in DownloadSummary.objects.filter(material=material)
     }
     assert totals == {(force_a, month): 2, (council_b, month): 1, (None, month): 1}
     assert "Summarised and deleted 4 downloads older than 730 days" in output
 
-    make_download(asset, council_officer, council_b, old + timedelta(minutes=1))
-    make_download(asset, council_officer, None, old + timedelta(minutes=1))
+    make_download(material, council_officer, council_b, old + timedelta(minutes=1))
+    make_download(material, council_officer, None, old + timedelta(minutes=1))
     apply_retention()
-    assert DownloadSummary.objects.get(asset=asset, organisation=council_b).downloads == 2
-    assert DownloadSummary.objects.get(asset=asset, organisation=None).downloads == 2
+    assert DownloadSummary.objects.get(material=material, organisation=council_b).downloads == 2
+    assert DownloadSummary.objects.get(material=material, organisation=None).downloads == 2
     assert DownloadSummary.objects.count() == 3
 
 
@@ -544,7 +544,7 @@ def test_old_audit_entries_become_monthly_totals_and_later_runs_add_to_them(
 
 def test_a_dry_run_of_retention_changes_nothing(settings, campaign, police_officer, force_a):
     old = timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 10)
-    make_download(make_asset(campaign), police_officer, force_a, old)
+    make_download(make_material(campaign), police_officer, force_a, old)
     AuditEntry.objects.create(at=old, action=AuditEntry.Action.SIGNED_IN)
 
     output = apply_retention("--dry-run")
@@ -621,7 +621,7 @@ def test_a_backup_restores_every_record_and_every_file_into_an_empty_database(
     )
     officer = make_user("officer@force.example", organisation=force, job_title="Press officer")
     a_row_through_every_link(officer, campaign=campaign, organisation=force, colleague=admin)
-    make_asset(
+    make_material(
         campaign,
         title="Briefing",
         kind="press_release",
@@ -640,7 +640,7 @@ def test_a_backup_restores_every_record_and_every_file_into_an_empty_database(
     call_command("backup_portal", str(folder), stdout=out)
     assert "Backed up" in out.getvalue()
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["counts"]["portal.AuditEntry"] == AuditEntry.objects.count()
+    assert manifest["counts"]["audit.AuditEntry"] == AuditEntry.objects.count()
     assert manifest["files"] == {
         name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
         for name, data in files_before.items()
@@ -673,14 +673,14 @@ def test_a_damaged_backup_is_refused(tmp_path, police_officer):
 def test_verification_names_every_missing_or_changed_file_and_count(
     tmp_path, settings, campaign, police_officer
 ):
-    make_asset(
+    make_material(
         campaign,
         title="One",
         file_bytes=b"%PDF one",
         filename="one.pdf",
         content_type="application/pdf",
     )
-    make_asset(
+    make_material(
         campaign,
         title="Two",
         file_bytes=b"%PDF two",

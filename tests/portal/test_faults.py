@@ -18,16 +18,16 @@ from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from campaigns.models import (
     Activity,
     ActivityRevision,
-    Asset,
-    AssetVersion,
+    Material,
+    MaterialVersion,
     WithdrawalNotice,
 )
-from campaigns.services import material
-from portal.models import AuditEntry
-from tests.factories import make_asset, png_bytes, sign_in_fully
+from campaigns.services import material as material_services
+from tests.factories import make_material, png_bytes, sign_in_fully
 
 ERROR_PAGE_HEADING = "Sorry, something went wrong"
 
@@ -206,9 +206,9 @@ def activity_data(**overrides) -> dict:
 
 
 def assert_no_material_saved() -> None:
-    assert not Asset.objects.exists()
-    assert not AssetVersion.objects.exists()
-    assert not AuditEntry.objects.filter(action=AuditEntry.Action.ASSET_SUBMITTED).exists()
+    assert not Material.objects.exists()
+    assert not MaterialVersion.objects.exists()
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.MATERIAL_SUBMITTED).exists()
 
 
 def assert_no_activity_saved() -> None:
@@ -310,15 +310,15 @@ def audit_store_down() -> Iterator[None]:
             cursor.execute(up)
 
 
-def approve_url(asset, number: int) -> str:
-    return reverse("campaigns:version-approve", args=[asset.pk, number])
+def approve_url(material, number: int) -> str:
+    return reverse("campaigns:version-approve", args=[material.pk, number])
 
 
-def add_version_in_review(asset: Asset, by) -> AssetVersion:
+def add_version_in_review(material: Material, by) -> MaterialVersion:
     data = png_bytes((80, 60), "maroon")
-    version = AssetVersion(
-        asset=asset,
-        number=asset.versions.count() + 1,
+    version = MaterialVersion(
+        material=material,
+        number=material.versions.count() + 1,
         alt_text="The new poster",
         uploaded_by=by,
         original_filename="poster-v2.png",
@@ -335,18 +335,18 @@ def add_version_in_review(asset: Asset, by) -> AssetVersion:
 def test_an_approval_whose_audit_entry_cannot_be_written_changes_nothing(
     client_for, charity_admin, police_officer, force_a, campaign
 ):
-    asset = make_asset(
+    material = make_material(
         campaign, owner=force_a, approved=False, by=police_officer, title="Force poster"
     )
     client = client_for(charity_admin)
     client.raise_request_exception = False
     with audit_store_down():
-        response = client.post(approve_url(asset, 1), {"comment": "Lovely"})
+        response = client.post(approve_url(material, 1), {"comment": "Lovely"})
     assert_error_page(response)
-    version = asset.versions.get()
-    assert version.status == AssetVersion.Status.IN_REVIEW
+    version = material.versions.get()
+    assert version.status == MaterialVersion.Status.IN_REVIEW
     assert (version.decided_by, version.decided_at, version.decision_comment) == (None, None, "")
-    assert not AssetVersion.objects.filter(status=AssetVersion.Status.APPROVED).exists()
+    assert not MaterialVersion.objects.filter(status=MaterialVersion.Status.APPROVED).exists()
     assert not AuditEntry.objects.exists()
     assert mail.outbox == [], "nobody is told of a decision that was not made"
 
@@ -356,15 +356,15 @@ def test_approving_a_new_version_without_its_audit_entry_keeps_the_old_one_curre
     client_for, charity_admin, police_officer, force_a, campaign
 ):
     """Approving version 2 first supersedes version 1: that too must be undone."""
-    asset = make_asset(campaign, owner=force_a, by=charity_admin, title="Force poster")
-    add_version_in_review(asset, police_officer)
+    material = make_material(campaign, owner=force_a, by=charity_admin, title="Force poster")
+    add_version_in_review(material, police_officer)
     client = client_for(charity_admin)
     client.raise_request_exception = False
     with audit_store_down():
-        response = client.post(approve_url(asset, 2))
+        response = client.post(approve_url(material, 2))
     assert_error_page(response)
-    statuses = dict(asset.versions.values_list("number", "status"))
-    assert statuses == {1: AssetVersion.Status.APPROVED, 2: AssetVersion.Status.IN_REVIEW}
+    statuses = dict(material.versions.values_list("number", "status"))
+    assert statuses == {1: MaterialVersion.Status.APPROVED, 2: MaterialVersion.Status.IN_REVIEW}
     assert mail.outbox == []
 
 
@@ -372,27 +372,34 @@ def test_approving_a_new_version_without_its_audit_entry_keeps_the_old_one_curre
 def test_a_withdrawal_whose_audit_entry_cannot_be_written_changes_nothing(
     client_for, charity_admin, police_officer, campaign
 ):
-    asset = make_asset(campaign, title="Old card")
-    material.record_downloads(
-        [asset.versions.get()], user=police_officer, organisation=None, embargo_acknowledged=False
+    material = make_material(campaign, title="Old card")
+    material_services.record_downloads(
+        [material.versions.get()],
+        user=police_officer,
+        organisation=None,
+        embargo_acknowledged=False,
     )
-    revision = Asset.objects.get(pk=asset.pk).revision
+    revision = Material.objects.get(pk=material.pk).revision
     audit_entries = AuditEntry.objects.count()
     client = client_for(charity_admin)
     client.raise_request_exception = False
     with audit_store_down():
         response = client.post(
-            reverse("campaigns:asset-withdraw", args=[asset.pk]), {"reason": "Wrong number"}
+            reverse("campaigns:material-withdraw", args=[material.pk]), {"reason": "Wrong number"}
         )
     assert_error_page(response)
-    asset.refresh_from_db()
-    assert (asset.withdrawn_at, asset.withdrawn_by, asset.withdrawal_reason) == (None, None, "")
-    assert asset.revision == revision
+    material.refresh_from_db()
+    assert (material.withdrawn_at, material.withdrawn_by, material.withdrawal_reason) == (
+        None,
+        None,
+        "",
+    )
+    assert material.revision == revision
     assert not WithdrawalNotice.objects.exists()
     assert AuditEntry.objects.count() == audit_entries
     assert mail.outbox == [], "downloaders are not told of a withdrawal that did not happen"
-    assert asset.versions.get().status == AssetVersion.Status.APPROVED
-    assert client.get(reverse("campaigns:asset-detail", args=[asset.pk])).status_code == 200
+    assert material.versions.get().status == MaterialVersion.Status.APPROVED
+    assert client.get(reverse("campaigns:material-detail", args=[material.pk])).status_code == 200
 
 
 @pytest.mark.django_db(transaction=True)

@@ -11,8 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from campaigns.models import Asset, AssetVersion
-from tests.factories import make_asset, png_bytes
+from campaigns.models import Material, MaterialVersion
+from tests.factories import make_material, png_bytes
 
 EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 
@@ -81,7 +81,7 @@ def test_a_clean_upload_is_scanned_and_stored(client_for, charity_admin, campaig
     response = upload(client_for(charity_admin), campaign, b"Key messages for the launch.\n")
     assert response.status_code == 302
     assert clamd.scanned == 1
-    assert AssetVersion.objects.get().virus_checked
+    assert MaterialVersion.objects.get().virus_checked
 
 
 def test_an_infected_upload_is_refused_and_nothing_is_stored(
@@ -89,7 +89,7 @@ def test_an_infected_upload_is_refused_and_nothing_is_stored(
 ):
     response = upload(client_for(charity_admin), campaign, EICAR + b"\n")
     assert "contains a virus" in response.content.decode()
-    assert not Asset.objects.exists()
+    assert not Material.objects.exists()
 
 
 def test_while_the_scanner_is_down_uploads_are_refused(
@@ -100,7 +100,7 @@ def test_while_the_scanner_is_down_uploads_are_refused(
     settings.CLAMAV_ADDRESS = f"127.0.0.1:{port}"  # nothing listens there now
     response = upload(client_for(charity_admin), campaign, png_bytes(), name="p.png", kind="poster")
     assert "could not be checked for viruses" in response.content.decode()
-    assert not Asset.objects.exists()
+    assert not Material.objects.exists()
 
 
 def test_a_file_stored_before_scanning_was_on_is_not_served_until_scanned(
@@ -108,24 +108,24 @@ def test_a_file_stored_before_scanning_was_on_is_not_served_until_scanned(
 ):
     from django.core.management import call_command
 
-    asset = make_asset(campaign)
+    material = make_material(campaign)
     client = client_for(police_officer)
-    response = client.get(reverse("campaigns:asset-download", args=[asset.pk]))
+    response = client.get(reverse("campaigns:material-download", args=[material.pk]))
     assert response.status_code == 409
     assert "waiting for a virus check" in response.content.decode()
     call_command("scan_stored_files")
-    assert AssetVersion.objects.get().virus_checked
-    assert client.get(reverse("campaigns:asset-download", args=[asset.pk])).status_code == 200
+    assert MaterialVersion.objects.get().virus_checked
+    assert client.get(reverse("campaigns:material-download", args=[material.pk])).status_code == 200
 
 
 def test_without_scanning_files_are_served_as_before(
     client_for, police_officer, campaign, settings
 ):
     settings.CLAMAV_ADDRESS = ""
-    asset = make_asset(campaign)
+    material = make_material(campaign)
     assert (
         client_for(police_officer)
-        .get(reverse("campaigns:asset-download", args=[asset.pk]))
+        .get(reverse("campaigns:material-download", args=[material.pk]))
         .status_code
         == 200
     )

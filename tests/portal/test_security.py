@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from agencies.models import User
-from portal.audit import client_address
-from portal.models import AuditEntry
+from audit.models import AuditEntry
+from lib.addresses import client_address
 from tests.factories import PASSWORD, make_user, sign_in_fully
 
 SIGN_IN = reverse("agencies:sign-in")
@@ -227,11 +227,11 @@ def test_tokens_in_links_never_reach_a_log(client, db, caplog):
 
 
 def test_denied_access_is_logged(client_for, police_officer, campaign, caplog):
-    from tests.factories import make_asset
+    from tests.factories import make_material
 
     caplog.set_level(logging.WARNING, logger="portal.security")
-    asset = make_asset(campaign)
-    client_for(police_officer).post(reverse("campaigns:version-approve", args=[asset.pk, 1]))
+    material = make_material(campaign)
+    client_for(police_officer).post(reverse("campaigns:version-approve", args=[material.pk, 1]))
     events = [
         json.loads(r.getMessage())["event"] for r in caplog.records if r.name == "portal.security"
     ]
@@ -273,14 +273,14 @@ def test_changes_in_the_django_admin_are_audited(client_for, staff, police_offic
 def test_nobody_can_delete_audit_entries_through_the_admin_even_superusers(
     client_for, staff, police_officer
 ):
-    from portal.audit import record
+    from audit.services import record
 
     entry = record(AuditEntry.Action.SIGNED_IN, actor=police_officer)
     client = client_for(staff)
-    assert client.get(reverse("admin:portal_auditentry_change", args=[entry.pk])).status_code == 200
+    assert client.get(reverse("admin:audit_auditentry_change", args=[entry.pk])).status_code == 200
     assert (
         client.post(
-            reverse("admin:portal_auditentry_delete", args=[entry.pk]), {"post": "yes"}
+            reverse("admin:audit_auditentry_delete", args=[entry.pk]), {"post": "yes"}
         ).status_code
         == 403
     )

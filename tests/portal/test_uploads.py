@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from PIL import Image, PngImagePlugin
 
-from portal.uploads import (
+from lib.uploads import (
     DOCX,
     IMAGE_TYPES,
     JPEG,

@@ -6,12 +6,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from portal.retention import (
-    RetentionError,
-    Summarised,
-    summarise_old_audit_entries,
-    summarise_old_downloads,
-)
+from audit.retention import summarise_old_audit_entries
+from campaigns.retention import summarise_old_downloads
+from lib.retention import RetentionError, Summarised
 
 
 class Command(BaseCommand):

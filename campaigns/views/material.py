@@ -14,37 +14,38 @@ from campaigns.access import (
     NotDownloadable,
     acting_organisation,
     check_scanned,
-    get_asset_for_user,
+    get_material_for_user,
     get_version_for_user,
 )
 from campaigns.forms.material import (
-    AssetDetailsForm,
     DecisionForm,
     EmbargoAcknowledgementForm,
+    MaterialDetailsForm,
     VersionContentForm,
     WithdrawForm,
 )
-from campaigns.models import Asset, AssetVersion, Download, WorkflowError
-from campaigns.models.assets import upload_limit_bytes
-from campaigns.services import material
+from campaigns.models import Download, Material, MaterialVersion, WorkflowError
+from campaigns.models.material import upload_limit_bytes
+from campaigns.services import material as material_services
 from campaigns.services.material import StaleEdit, VersionContent
-from portal.files import protected_file_response
+from lib.addresses import client_address
+from lib.files import protected_file_response
 
 
-def _detail_url(asset: Asset) -> str:
-    return reverse("campaigns:asset-detail", args=[asset.pk])
+def _detail_url(material: Material) -> str:
+    return reverse("campaigns:material-detail", args=[material.pk])
 
 
 @require_http_methods(["GET"])
-def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
-    asset = get_asset_for_user(request.user, pk, now=now)
-    runs_it = asset.campaign.is_run_by(request.user)
-    owns_it = asset.owner_organisation_id in request.user.organisation_ids
+    material = get_material_for_user(request.user, pk, now=now)
+    runs_it = material.campaign.is_run_by(request.user)
+    owns_it = material.owner_organisation_id in request.user.organisation_ids
     downloads_by_organisation = []
     if runs_it:
         downloads_by_organisation = (
-            Download.objects.filter(asset=asset)
+            Download.objects.filter(material=material)
             .values("organisation__name")
             .annotate(
                 count=Count("pk"), people=Count("user", distinct=True), last=Max("downloaded_at")
@@ -53,15 +54,15 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     return render(
         request,
-        "campaigns/asset_detail.html",
+        "campaigns/material_detail.html",
         {
-            "asset": asset,
-            "campaign": asset.campaign,
+            "material": material,
+            "campaign": material.campaign,
             "now": now,
             "runs_it": runs_it,
             "owns_it": owns_it,
             "sees_versions": runs_it or owns_it,
-            "can_edit": runs_it or (owns_it and not asset.ever_approved),
+            "can_edit": runs_it or (owns_it and not material.ever_approved),
             "downloads_by_organisation": downloads_by_organisation,
             "decision_form": DecisionForm(),
         },
@@ -69,51 +70,53 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    asset = get_asset_for_user(request.user, pk, action="edit")
-    form = AssetDetailsForm(
-        request.POST if request.method == "POST" else None, instance=asset, campaign=asset.campaign
+def material_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    material = get_material_for_user(request.user, pk, action="edit")
+    form = MaterialDetailsForm(
+        request.POST if request.method == "POST" else None,
+        instance=material,
+        campaign=material.campaign,
     )
-    seen_revision = request.POST.get("revision", asset.revision)
+    seen_revision = request.POST.get("revision", material.revision)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            material.update_details(
+            material_services.update_details(
                 form.save(commit=False),
                 actor=request.user,
                 seen_revision=int(seen_revision),
                 changed=form.changed_data,
                 tags=form.tags(),
                 audience_organisations=form.cleaned_data["audience_organisations"],
-                request=request,
+                address=client_address(request),
             )
         except (StaleEdit, ValueError) as stale:
             form.add_error(None, str(stale) if isinstance(stale, StaleEdit) else "Reload the page.")
             status = 409
         else:
             messages.success(request, "The details have been saved.")
-            return redirect(_detail_url(asset))
+            return redirect(_detail_url(material))
     return render(
         request,
-        "campaigns/asset_edit.html",
-        {"asset": asset, "form": form, "revision": seen_revision},
+        "campaigns/material_edit.html",
+        {"material": material, "form": form, "revision": seen_revision},
         status=status,
     )
 
 
 @require_http_methods(["GET", "POST"])
 def version_add(request: HttpRequest, pk: int) -> HttpResponse:
-    asset = get_asset_for_user(request.user, pk, action="submit_version")
+    material = get_material_for_user(request.user, pk, action="submit_version")
     form = VersionContentForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
-        kind=asset.kind,
+        kind=material.kind,
     )
     wants_json = request.headers.get("Accept") == "application/json"
     if request.method == "POST" and form.is_valid():
         try:
-            version = material.submit_version(
-                asset,
+            version = material_services.submit_version(
+                material,
                 actor=request.user,
                 content=VersionContent(
                     upload=form.cleaned_data["checked_upload"],
@@ -121,36 +124,38 @@ def version_add(request: HttpRequest, pk: int) -> HttpResponse:
                     alt_text=form.cleaned_data["alt_text"].strip(),
                 ),
                 submission_key=form.cleaned_data["submission_key"],
-                request=request,
+                address=client_address(request),
             )
         except WorkflowError as refused:
             form.add_error(None, str(refused))
         else:
             if wants_json:
-                return JsonResponse({"ok": True, "title": asset.title, "url": _detail_url(asset)})
+                return JsonResponse(
+                    {"ok": True, "title": material.title, "url": _detail_url(material)}
+                )
             messages.success(
                 request, f"Version {version.number} has been submitted and is waiting for review."
             )
-            return redirect(_detail_url(asset))
+            return redirect(_detail_url(material))
     if request.method == "POST" and wants_json:
         errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
         return JsonResponse({"ok": False, "errors": errors}, status=400)
-    latest = asset.latest_version
+    latest = material.latest_version
     if not form.is_bound and latest is not None:
         form.initial.update({"text": latest.text, "alt_text": latest.alt_text})
     return render(
         request,
         "campaigns/version_form.html",
-        {"asset": asset, "form": form, "limit": upload_limit_bytes(asset.kind)},
+        {"material": material, "form": form, "limit": upload_limit_bytes(material.kind)},
     )
 
 
-def _version_for_review(request: HttpRequest, pk: int, number: int) -> AssetVersion:
-    asset = get_asset_for_user(request.user, pk, action="review")
-    version = next((v for v in asset.versions_newest_first if v.number == number), None)
+def _version_for_review(request: HttpRequest, pk: int, number: int) -> MaterialVersion:
+    material = get_material_for_user(request.user, pk, action="review")
+    version = next((v for v in material.versions_newest_first if v.number == number), None)
     if version is None:
         raise Http404("No such version.")
-    version.asset = asset
+    version.material = material
     return version
 
 
@@ -166,18 +171,18 @@ def _decide(
             version,
             actor=request.user,
             comment=form.cleaned_data.get("comment", ""),
-            request=request,
+            address=client_address(request),
         )
     except WorkflowError as refused:
         messages.error(request, str(refused))
     else:
         messages.success(request, done)
-    return redirect(_detail_url(version.asset))
+    return redirect(_detail_url(version.material))
 
 
 @require_POST
 def version_approve(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    return _decide(request, pk, number, material.approve, f"Version {number} is approved.")
+    return _decide(request, pk, number, material_services.approve, f"Version {number} is approved.")
 
 
 @require_POST
@@ -186,70 +191,74 @@ def version_request_changes(request: HttpRequest, pk: int, number: int) -> HttpR
         request,
         pk,
         number,
-        material.request_changes,
+        material_services.request_changes,
         f"Changes to version {number} have been requested.",
     )
 
 
 @require_http_methods(["GET", "POST"])
-def asset_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    asset = get_asset_for_user(request.user, pk, action="withdraw")
+def material_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    material = get_material_for_user(request.user, pk, action="withdraw")
     form = WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            told = material.withdraw(
-                asset, actor=request.user, reason=form.cleaned_data["reason"], request=request
+            told = material_services.withdraw(
+                material,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                address=client_address(request),
             )
         except WorkflowError as refused:
             form.add_error(None, str(refused))
         else:
             who = "person who" if told == 1 else "people who"
             messages.success(
-                request, f"“{asset}” has been withdrawn. {told} {who} downloaded it will be told."
+                request,
+                f"“{material}” has been withdrawn. {told} {who} downloaded it will be told.",
             )
-            return redirect(_detail_url(asset))
-    return render(request, "campaigns/asset_withdraw.html", {"asset": asset, "form": form})
+            return redirect(_detail_url(material))
+    return render(request, "campaigns/material_withdraw.html", {"material": material, "form": form})
 
 
-def _unavailable(request: HttpRequest, asset: Asset, reason: NotDownloadable) -> HttpResponse:
+def _unavailable(request: HttpRequest, material: Material, reason: NotDownloadable) -> HttpResponse:
     return render(
         request,
-        "campaigns/asset_unavailable.html",
-        {"asset": asset, "reason": reason.reason},
+        "campaigns/material_unavailable.html",
+        {"material": material, "reason": reason.reason},
         status=reason.status,
     )
 
 
-def _file_of(version: AssetVersion):
+def _file_of(version: MaterialVersion):
     if version.has_file:
         return version.file.open("rb"), version.content_type
-    return material.text_as_file(version), "text/plain; charset=utf-8"
+    return material_services.text_as_file(version), "text/plain; charset=utf-8"
 
 
 @require_http_methods(["GET", "POST"])
-def asset_download(request: HttpRequest, pk: int) -> HttpResponse:
+def material_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The stable link: always the current approved version, if the person may download it."""
     now = timezone.now()
     try:
-        asset = get_asset_for_user(request.user, pk, action="download", now=now)
+        material = get_material_for_user(request.user, pk, action="download", now=now)
     except NotDownloadable as reason:
-        visible = get_asset_for_user(request.user, pk, now=now)
+        visible = get_material_for_user(request.user, pk, now=now)
         return _unavailable(request, visible, reason)
     acknowledged = False
-    if asset.is_under_embargo(now):
+    if material.is_under_embargo(now):
         form = EmbargoAcknowledgementForm(request.POST if request.method == "POST" else None)
         if request.method == "GET" or not form.is_valid():
             return render(
-                request, "campaigns/embargo_acknowledge.html", {"asset": asset, "form": form}
+                request, "campaigns/embargo_acknowledge.html", {"material": material, "form": form}
             )
         acknowledged = True
-    version = asset.current_version
-    material.record_downloads(
+    version = material.current_version
+    material_services.record_downloads(
         [version],
         user=request.user,
-        organisation=acting_organisation(request.user, asset.campaign),
+        organisation=acting_organisation(request.user, material.campaign),
         embargo_acknowledged=acknowledged,
-        request=request,
+        address=client_address(request),
         now=now,
     )
     file, content_type = _file_of(version)
@@ -263,13 +272,13 @@ def version_download(request: HttpRequest, pk: int, number: int) -> HttpResponse
     try:
         check_scanned(version)
     except NotDownloadable as reason:
-        return _unavailable(request, version.asset, reason)
-    material.record_downloads(
+        return _unavailable(request, version.material, reason)
+    material_services.record_downloads(
         [version],
         user=request.user,
-        organisation=acting_organisation(request.user, version.asset.campaign),
+        organisation=acting_organisation(request.user, version.material.campaign),
         embargo_acknowledged=False,
-        request=request,
+        address=client_address(request),
     )
     file, content_type = _file_of(version)
     return protected_file_response(file, filename=version.download_name, content_type=content_type)

@@ -1,4 +1,9 @@
-"""The audit trail: an append-only record of who did what, shared by every app."""
+"""The audit trail: an append-only record of who did what, shared by every app.
+
+The tables keep the names they had when the trail lived in the portal package (portal_auditentry,
+portal_auditsummary): the move was a change of Python home only, and the append-only trigger on
+PostgreSQL stays on the same table. The vocabulary of actions lives in code (`AuditEntry.Action`)
+and is checked when an entry is written, so a new action never needs a migration."""
 
 from django.conf import settings
 from django.db import models
@@ -50,13 +55,13 @@ class AuditEntry(models.Model):
         CAMPAIGN_UPDATED = "campaign.updated", "Campaign updated"
         PARTNER_ADDED = "campaign.partner_added", "Partner added"
         PARTNER_REMOVED = "campaign.partner_removed", "Partner removed"
-        ASSET_SUBMITTED = "asset.submitted", "Material submitted"
-        ASSET_UPDATED = "asset.updated", "Material details changed"
+        MATERIAL_SUBMITTED = "asset.submitted", "Material submitted"
+        MATERIAL_UPDATED = "asset.updated", "Material details changed"
         VERSION_SUBMITTED = "asset.version_submitted", "New version submitted"
         VERSION_APPROVED = "asset.approved", "Version approved"
         CHANGES_REQUESTED = "asset.changes_requested", "Changes requested"
-        ASSET_WITHDRAWN = "asset.withdrawn", "Material withdrawn"
-        ASSET_DOWNLOADED = "asset.downloaded", "Material downloaded"
+        MATERIAL_WITHDRAWN = "asset.withdrawn", "Material withdrawn"
+        MATERIAL_DOWNLOADED = "asset.downloaded", "Material downloaded"
         TOOLKIT_DOWNLOADED = "campaign.toolkit_downloaded", "Toolkit downloaded"
         ACTIVITY_LOGGED = "activity.logged", "Activity logged"
         ACTIVITY_UPDATED = "activity.updated", "Activity changed"
@@ -70,7 +75,7 @@ class AuditEntry(models.Model):
         PERSON_ANONYMISED = "person.anonymised", "Person anonymised"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    action = models.CharField(max_length=64, choices=Action.choices, db_index=True)
+    action = models.CharField(max_length=64, db_index=True, help_text="One of AuditEntry.Action.")
     # PROTECT rather than SET_NULL: entries are never updated, so what they point at must stay.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -91,8 +96,8 @@ class AuditEntry(models.Model):
     campaign = models.ForeignKey(
         "campaigns.Campaign", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    asset = models.ForeignKey(
-        "campaigns.Asset", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    material = models.ForeignKey(
+        "campaigns.Material", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     subject_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -111,11 +116,16 @@ class AuditEntry(models.Model):
     objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
+        db_table = "portal_auditentry"
         ordering = ["-at", "-pk"]
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}".strip()
+
+    @property
+    def action_label(self) -> str:
+        return action_label(self.action)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -131,7 +141,7 @@ class AuditSummary(models.Model):
     deleted at the end of the audit retention period."""
 
     month = models.DateField(help_text="The first day of the month, in UK time.")
-    action = models.CharField(max_length=64, choices=AuditEntry.Action.choices)
+    action = models.CharField(max_length=64, help_text="One of AuditEntry.Action.")
     organisation = models.ForeignKey(
         "agencies.Organisation",
         on_delete=models.PROTECT,
@@ -144,6 +154,7 @@ class AuditSummary(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "portal_auditsummary"
         ordering = ["-month", "action", "organisation", "pk"]
         verbose_name_plural = "audit summaries"
         constraints = [
@@ -160,4 +171,13 @@ class AuditSummary(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.month:%B %Y}: {self.get_action_display()} × {self.count}"
+        return f"{self.month:%B %Y}: {action_label(self.action)} × {self.count}"
+
+
+def action_label(action: str) -> str:
+    """What an action is called on the page; an action no longer in the vocabulary (kept in old
+    entries) shows as it was recorded."""
+    try:
+        return AuditEntry.Action(action).label
+    except ValueError:
+        return action

@@ -5,7 +5,7 @@ from argparse import ArgumentParser
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from portal.retention import anonymise_people
+from agencies.retention import anonymise_people
 
 
 class Command(BaseCommand):

@@ -2,8 +2,9 @@
 
 from django.contrib import admin
 
-from portal.audit import record
-from portal.models import AuditEntry
+from audit.models import AuditEntry
+from audit.services import record
+from lib.addresses import client_address
 
 
 class AuditedAdminMixin:
@@ -13,7 +14,7 @@ class AuditedAdminMixin:
         record(
             AuditEntry.Action.ADMIN_CHANGE,
             actor=request.user,
-            request=request,
+            address=client_address(request),
             organisation=getattr(obj, "organisation", None)
             if getattr(obj, "organisation_id", None)
             else None,

@@ -2,19 +2,20 @@
 their organisation's, filtered by person, organisation, action and date, and exported."""
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from agencies.access import require_audit_reader
 from agencies.models import Organisation
-from portal.audit import record
-from portal.models import AuditEntry
-from portal.paging import filtered_page
-from portal.spreadsheets import csv_response
-from portal.widgets import DateInput
+from audit.models import AuditEntry
+from audit.services import record
+from lib.addresses import client_address
+from lib.paging import filtered_page
+from lib.spreadsheets import csv_response
+from lib.widgets import DateInput
 
 PAGE_SIZE = 100
 
@@ -34,11 +35,6 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
-
-
-def require_audit_reader(user) -> None:
-    if not (user.admin_organisation_ids or user.lead_organisation_ids):
-        raise PermissionDenied("Only campaign admins and partner leads read the audit trail.")
 
 
 def filtered_entries(request: HttpRequest):
@@ -70,7 +66,7 @@ def filtered_entries(request: HttpRequest):
         if data["date_to"]:
             entries = entries.filter(at__date__lte=data["date_to"])
     entries = entries.select_related(
-        "actor", "organisation", "campaign", "asset", "subject_user"
+        "actor", "organisation", "campaign", "material", "subject_user"
     ).order_by("-at", "-pk")
     return form, entries
 
@@ -80,7 +76,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     form, entries = filtered_entries(request)
     page, query = filtered_page(request, entries, PAGE_SIZE)
     return render(
-        request, "portal/audit_trail.html", {"filters": form, "page": page, "query": query}
+        request, "agencies/audit_trail.html", {"filters": form, "page": page, "query": query}
     )
 
 
@@ -92,14 +88,13 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     record(
         AuditEntry.Action.AUDIT_EXPORTED,
         actor=request.user,
-        request=request,
+        address=client_address(request),
         data={"filters": dict(request.GET.items())},
     )
-    labels = dict(AuditEntry.Action.choices)
     rows = (
         [
             timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
-            labels.get(entry.action, entry.action),
+            entry.action_label,
             entry.actor.email if entry.actor_id else "",
             entry.organisation.name if entry.organisation_id else "",
             entry.campaign.name if entry.campaign_id else "",

@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from portal.models import AuditEntry
+from audit.models import AuditEntry
 
 # Secrets and credentials, never exported whatever model they are in: password hashes, TOTP
 # secrets, hashes of invitation tokens and recovery codes, and raw session data.

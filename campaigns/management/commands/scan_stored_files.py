@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from campaigns.models import Activity, AssetVersion
-from portal.scanning import ScanFailed, scan_result, scanning_on
+from campaigns.models import Activity, MaterialVersion
+from lib.scanning import ScanFailed, scan_result, scanning_on
 
 
 class Command(BaseCommand):
@@ -14,15 +14,17 @@ class Command(BaseCommand):
         if not scanning_on():
             raise CommandError("Scanning is off: set CLAMAV_ADDRESS first.")
         clean = infected = 0
-        for version in AssetVersion.objects.filter(virus_checked=False).exclude(file=""):
+        for version in MaterialVersion.objects.filter(virus_checked=False).exclude(file=""):
             with version.file.open("rb") as handle:
                 result = self._scan(handle)
             if result == "OK":
-                AssetVersion.objects.filter(pk=version.pk).update(virus_checked=True)
+                MaterialVersion.objects.filter(pk=version.pk).update(virus_checked=True)
                 clean += 1
             else:
                 infected += 1
-                self.stderr.write(f"Material {version.asset_id} version {version.number}: {result}")
+                self.stderr.write(
+                    f"Material {version.material_id} version {version.number}: {result}"
+                )
         for activity in Activity.objects.filter(evidence_virus_checked=False).exclude(evidence=""):
             with activity.evidence.open("rb") as handle:
                 result = self._scan(handle)

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from portal import security_log
+from lib import security_log
 
 
 def allow(scope: str, key: str, *, limit: int, window_seconds: int) -> bool:

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from portal.admin_audit import AuditedModelAdmin
-from portal.models import AuditEntry, AuditSummary
+from audit.admin_mixins import AuditedModelAdmin
+from audit.models import AuditEntry, AuditSummary
 
 
 @admin.register(AuditEntry)

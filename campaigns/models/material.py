@@ -1,4 +1,4 @@
-"""Campaign material (assets), its versions, and the review workflow that approves them."""
+"""Campaign material (materials), its versions, and the review workflow that approves them."""
 
 import uuid
 from pathlib import PurePosixPath
@@ -10,10 +10,10 @@ from django.db.models.functions import Lower
 from django.utils import formats, timezone
 
 from agencies.models import Organisation
+from audit.models import AuditEntry
+from audit.services import record
 from campaigns.models.campaigns import Campaign, CampaignPartner
-from portal import uploads
-from portal.audit import record
-from portal.models import AuditEntry
+from lib import uploads
 
 
 class WorkflowError(Exception):
@@ -24,14 +24,14 @@ class _DecisionLost(Exception):
     """Another decision on the same version got there first; the transaction is rolled back."""
 
 
-def material_path(version: "AssetVersion", filename: str) -> str:
+def material_path(version: "MaterialVersion", filename: str) -> str:
     # Unguessable names: nothing about the file can be learned or reached from its path.
     suffix = PurePosixPath(filename).suffix.lower()[:10]
-    return f"material/{version.asset.campaign_id}/{uuid.uuid4().hex}{suffix}"
+    return f"material/{version.material.campaign_id}/{uuid.uuid4().hex}{suffix}"
 
 
-def preview_path(version: "AssetVersion", filename: str) -> str:
-    return f"previews/{version.asset.campaign_id}/{uuid.uuid4().hex}.png"
+def preview_path(version: "MaterialVersion", filename: str) -> str:
+    return f"previews/{version.material.campaign_id}/{uuid.uuid4().hex}.png"
 
 
 class Tag(models.Model):
@@ -83,8 +83,8 @@ def upload_limit_bytes(kind: str) -> int:
     return megabytes * 1024 * 1024
 
 
-class AssetQuerySet(models.QuerySet):
-    def visible_to(self, user, *, now=None) -> "AssetQuerySet":
+class MaterialQuerySet(models.QuerySet):
+    def visible_to(self, user, *, now=None) -> "MaterialQuerySet":
         """The material this person may see. The one place that decides, for every page.
 
         Campaign admins see everything in the campaigns they run. An organisation sees its own
@@ -109,8 +109,8 @@ class AssetQuerySet(models.QuerySet):
 
     @staticmethod
     def _available_q(now) -> Q:
-        approved = AssetVersion.objects.filter(
-            asset=OuterRef("pk"), status=AssetVersion.Status.APPROVED
+        approved = MaterialVersion.objects.filter(
+            material=OuterRef("pk"), status=MaterialVersion.Status.APPROVED
         )
         return (
             Q(Exists(approved))
@@ -132,33 +132,33 @@ class AssetQuerySet(models.QuerySet):
                 )
             )
 
-        named = Asset.audience_organisations.through.objects.filter(
-            asset_id=OuterRef("pk"), organisation_id__in=organisation_ids
+        named = Material.audience_organisations.through.objects.filter(
+            material_id=OuterRef("pk"), organisation_id__in=organisation_ids
         )
         return (
-            Q(audience=Asset.Audience.ALL_PARTNERS)
+            Q(audience=Material.Audience.ALL_PARTNERS)
             | (
-                Q(audience=Asset.Audience.POLICE_FORCES)
+                Q(audience=Material.Audience.POLICE_FORCES)
                 & takes_part_as(Organisation.Kind.POLICE_FORCE)
             )
-            | (Q(audience=Asset.Audience.COUNCILS) & takes_part_as(Organisation.Kind.COUNCIL))
-            | (Q(audience=Asset.Audience.NAMED_ORGANISATIONS) & Q(Exists(named)))
+            | (Q(audience=Material.Audience.COUNCILS) & takes_part_as(Organisation.Kind.COUNCIL))
+            | (Q(audience=Material.Audience.NAMED_ORGANISATIONS) & Q(Exists(named)))
         )
 
-    def with_versions(self) -> "AssetQuerySet":
+    def with_versions(self) -> "MaterialQuerySet":
         """Everything a list or page of material shows, in a fixed number of queries."""
         return self.select_related("campaign", "owner_organisation").prefetch_related(
             "tags",
             "audience_organisations",
             Prefetch(
                 "versions",
-                queryset=AssetVersion.objects.select_related("uploaded_by").order_by("-number"),
+                queryset=MaterialVersion.objects.select_related("uploaded_by").order_by("-number"),
                 to_attr="version_list",
             ),
         )
 
 
-class Asset(models.Model):
+class Material(models.Model):
     """A piece of campaign material: a poster, a press release, a suggested post, a film..."""
 
     class Kind(models.TextChoices):
@@ -177,18 +177,18 @@ class Asset(models.Model):
         COUNCILS = "councils", "Councils only"
         NAMED_ORGANISATIONS = "named", "Named organisations"
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="assets")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="materials")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     usage_notes = models.TextField(
         blank=True, help_text="How to use it, e.g. “Print at A3” or “Add your force's logo”."
     )
-    tags = models.ManyToManyField(Tag, blank=True, related_name="assets")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="materials")
     owner_organisation = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
-        related_name="assets",
+        related_name="materials",
         help_text="The charity, or the partner that submitted the material.",
     )
     audience = models.CharField(
@@ -230,7 +230,7 @@ class Asset(models.Model):
         default=1, editable=False, help_text="Counts edits, so that a stale edit can be refused."
     )
 
-    objects = AssetQuerySet.as_manager()
+    objects = MaterialQuerySet.as_manager()
 
     class Meta:
         ordering = ["campaign", "kind", "title", "pk"]
@@ -254,7 +254,7 @@ class Asset(models.Model):
                 violation_error_message="The material must expire after its embargo lifts.",
             ),
         ]
-        indexes = [models.Index(fields=["campaign", "kind"], name="campaigns_asset_kind_idx")]
+        indexes = [models.Index(fields=["campaign", "kind"], name="campaigns_material_kind_idx")]
 
     def __str__(self) -> str:
         return self.title
@@ -275,28 +275,28 @@ class Asset(models.Model):
 
     # --- Versions (from with_versions() when prefetched) ---------------------------------
     @property
-    def versions_newest_first(self) -> list["AssetVersion"]:
+    def versions_newest_first(self) -> list["MaterialVersion"]:
         if hasattr(self, "version_list"):
             return self.version_list
         return list(self.versions.select_related("uploaded_by").order_by("-number"))
 
     @property
-    def current_version(self) -> "AssetVersion | None":
+    def current_version(self) -> "MaterialVersion | None":
         """The approved version: what the stable download link serves."""
         return next(
-            (v for v in self.versions_newest_first if v.status == AssetVersion.Status.APPROVED),
+            (v for v in self.versions_newest_first if v.status == MaterialVersion.Status.APPROVED),
             None,
         )
 
     @property
-    def latest_version(self) -> "AssetVersion | None":
+    def latest_version(self) -> "MaterialVersion | None":
         versions = self.versions_newest_first
         return versions[0] if versions else None
 
     @property
-    def version_in_review(self) -> "AssetVersion | None":
+    def version_in_review(self) -> "MaterialVersion | None":
         return next(
-            (v for v in self.versions_newest_first if v.status == AssetVersion.Status.IN_REVIEW),
+            (v for v in self.versions_newest_first if v.status == MaterialVersion.Status.IN_REVIEW),
             None,
         )
 
@@ -313,12 +313,12 @@ class Asset(models.Model):
     @property
     def ever_approved(self) -> bool:
         return any(
-            v.status in {AssetVersion.Status.APPROVED, AssetVersion.Status.SUPERSEDED}
+            v.status in {MaterialVersion.Status.APPROVED, MaterialVersion.Status.SUPERSEDED}
             for v in self.versions_newest_first
         )
 
     # --- Workflow ------------------------------------------------------------------------
-    def withdraw(self, *, by, reason: str, request=None) -> None:
+    def withdraw(self, *, by, reason: str, address: str | None = None) -> None:
         """Stop the material being downloadable, for a reason everyone who downloaded it is told."""
         reason = reason.strip()
         if not reason:
@@ -329,7 +329,7 @@ class Asset(models.Model):
             raise WorkflowError("Only the campaign's admins can withdraw material.")
         now = timezone.now()
         with transaction.atomic():
-            changed = Asset.objects.filter(pk=self.pk, withdrawn_at__isnull=True).update(
+            changed = Material.objects.filter(pk=self.pk, withdrawn_at__isnull=True).update(
                 withdrawn_at=now,
                 withdrawn_by=by,
                 withdrawal_reason=reason,
@@ -340,33 +340,33 @@ class Asset(models.Model):
                 raise WorkflowError("This material has already been withdrawn.")
             self.withdrawn_at, self.withdrawn_by, self.withdrawal_reason = now, by, reason
             record(
-                AuditEntry.Action.ASSET_WITHDRAWN,
+                AuditEntry.Action.MATERIAL_WITHDRAWN,
                 actor=by,
-                request=request,
+                address=address,
                 organisation=self.owner_organisation,
                 campaign=self.campaign,
-                asset=self,
+                material=self,
                 target=self,
                 data={"reason": reason},
             )
 
 
-class AssetVersionQuerySet(models.QuerySet):
-    def awaiting_review_by(self, user) -> "AssetVersionQuerySet":
+class MaterialVersionQuerySet(models.QuerySet):
+    def awaiting_review_by(self, user) -> "MaterialVersionQuerySet":
         """Versions waiting for this person's decision, oldest first: their review queue."""
         return (
             self.filter(
-                status=AssetVersion.Status.IN_REVIEW,
-                asset__in=Asset.objects.visible_to(user),
-                asset__campaign__lead_organisation_id__in=user.admin_organisation_ids,
-                asset__withdrawn_at__isnull=True,
+                status=MaterialVersion.Status.IN_REVIEW,
+                material__in=Material.objects.visible_to(user),
+                material__campaign__lead_organisation_id__in=user.admin_organisation_ids,
+                material__withdrawn_at__isnull=True,
             )
-            .select_related("asset__campaign", "asset__owner_organisation", "uploaded_by")
+            .select_related("material__campaign", "material__owner_organisation", "uploaded_by")
             .order_by("uploaded_at", "pk")
         )
 
 
-class AssetVersion(models.Model):
+class MaterialVersion(models.Model):
     """One upload or text of a piece of material, with its review decision."""
 
     class Status(models.TextChoices):
@@ -376,7 +376,7 @@ class AssetVersion(models.Model):
         SUPERSEDED = "superseded", "Superseded by a later version"
         REPLACED = "replaced", "Replaced before it was reviewed"
 
-    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="versions")
+    material = models.ForeignKey(Material, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     file = models.FileField(upload_to=material_path, blank=True, max_length=200)
     text = models.TextField(
@@ -417,21 +417,21 @@ class AssetVersion(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_comment = models.TextField(blank=True)
 
-    objects = AssetVersionQuerySet.as_manager()
+    objects = MaterialVersionQuerySet.as_manager()
 
     class Meta:
-        ordering = ["asset", "-number"]
+        ordering = ["material", "-number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["asset", "number"], name="%(app_label)s_%(class)s_unique_number"
+                fields=["material", "number"], name="%(app_label)s_%(class)s_unique_number"
             ),
             models.UniqueConstraint(
-                fields=["asset"],
+                fields=["material"],
                 condition=Q(status="in_review"),
                 name="%(app_label)s_%(class)s_one_in_review",
             ),
             models.UniqueConstraint(
-                fields=["asset"],
+                fields=["material"],
                 condition=Q(status="approved"),
                 name="%(app_label)s_%(class)s_one_approved",
             ),
@@ -450,7 +450,7 @@ class AssetVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.asset} (version {self.number})"
+        return f"{self.material} (version {self.number})"
 
     @property
     def is_image(self) -> bool:
@@ -470,28 +470,30 @@ class AssetVersion(models.Model):
 
     @property
     def download_name(self) -> str:
-        return self.original_filename or f"{self.asset.title}.txt"
+        return self.original_filename or f"{self.material.title}.txt"
 
-    def _decide(self, *, to: str, by, comment: str, action: AuditEntry.Action, request) -> None:
-        asset = self.asset
-        if not asset.campaign.is_run_by(by):
+    def _decide(
+        self, *, to: str, by, comment: str, action: AuditEntry.Action, address: str | None
+    ) -> None:
+        material = self.material
+        if not material.campaign.is_run_by(by):
             raise WorkflowError("Only the campaign's admins can review material.")
         try:
             with transaction.atomic():
-                # Lock the asset so that decisions on its versions happen one at a time.
-                locked = Asset.objects.select_for_update().get(pk=asset.pk)
+                # Lock the material so that decisions on its versions happen one at a time.
+                locked = Material.objects.select_for_update().get(pk=material.pk)
                 if locked.withdrawn_at is not None:
                     raise WorkflowError(
                         "This material has been withdrawn; it can no longer be reviewed."
                     )
                 now = timezone.now()
                 if to == self.Status.APPROVED:
-                    AssetVersion.objects.filter(asset=asset, status=self.Status.APPROVED).exclude(
-                        pk=self.pk
-                    ).update(status=self.Status.SUPERSEDED)
+                    MaterialVersion.objects.filter(
+                        material=material, status=self.Status.APPROVED
+                    ).exclude(pk=self.pk).update(status=self.Status.SUPERSEDED)
                 # Compare-and-set: only a version still waiting can be decided, so of two
                 # admins deciding at once exactly one wins, on any database.
-                changed = AssetVersion.objects.filter(
+                changed = MaterialVersion.objects.filter(
                     pk=self.pk, status=self.Status.IN_REVIEW
                 ).update(status=to, decided_by=by, decided_at=now, decision_comment=comment)
                 if not changed:
@@ -499,15 +501,15 @@ class AssetVersion(models.Model):
                 record(
                     action,
                     actor=by,
-                    request=request,
-                    organisation=asset.owner_organisation,
-                    campaign=asset.campaign,
-                    asset=asset,
+                    address=address,
+                    organisation=material.owner_organisation,
+                    campaign=material.campaign,
+                    material=material,
                     target=self,
                     data={"version": self.number, "comment": comment},
                 )
         except _DecisionLost:
-            current = AssetVersion.objects.select_related("decided_by").get(pk=self.pk)
+            current = MaterialVersion.objects.select_related("decided_by").get(pk=self.pk)
             raise WorkflowError(current.why_not_in_review()) from None
         self.status, self.decided_by, self.decided_at, self.decision_comment = (
             to,
@@ -531,7 +533,7 @@ class AssetVersion(models.Model):
             return f"Version {self.number} was replaced by a newer upload before it was reviewed."
         return f"Version {self.number} is not waiting for review."
 
-    def approve(self, *, by, comment: str = "", request=None) -> None:
+    def approve(self, *, by, comment: str = "", address: str | None = None) -> None:
         """Make this version the one partners download, superseding the previous one."""
         if self.is_image and not self.alt_text.strip():
             raise WorkflowError("Add alt text describing the image before approving it.")
@@ -540,10 +542,10 @@ class AssetVersion(models.Model):
             by=by,
             comment=comment.strip(),
             action=AuditEntry.Action.VERSION_APPROVED,
-            request=request,
+            address=address,
         )
 
-    def request_changes(self, *, by, comment: str, request=None) -> None:
+    def request_changes(self, *, by, comment: str, address: str | None = None) -> None:
         """Send the version back to its submitter with what needs to change."""
         comment = comment.strip()
         if not comment:
@@ -553,5 +555,5 @@ class AssetVersion(models.Model):
             by=by,
             comment=comment,
             action=AuditEntry.Action.CHANGES_REQUESTED,
-            request=request,
+            address=address,
         )

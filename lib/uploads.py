@@ -38,7 +38,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageOps
 
-from portal.scanning import check_for_viruses
+from lib.scanning import check_for_viruses
 
 logger = logging.getLogger(__name__)
 

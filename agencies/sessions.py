@@ -1,0 +1,8 @@
+"""What the portal keeps in a person's session while they sign in and while they are signed in."""
+
+# When the person signed in (seconds since the epoch): the absolute session limit counts from it.
+SIGNED_IN_AT = "portal_signed_in_at"
+# An invitation being accepted, kept across its steps.
+INVITATION_SESSION_KEY = "portal_invitation_token"
+# Where to go once the second step is done.
+NEXT_AFTER_SECOND_STEP = "portal_next_after_second_step"
