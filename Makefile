@@ -33,6 +33,7 @@ test: $(VENV)/.installed
 	$(TEST_ENV) $(BIN)/python -m pytest $(ARGS)
 
 check: $(VENV)/.installed
+	$(BIN)/python .ci/check_dependencies.py
 	$(TEST_ENV) $(BIN)/python manage.py check --fail-level WARNING
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING

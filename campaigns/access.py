@@ -4,6 +4,8 @@ Outsiders get 404, the same answer whether the thing exists or not; people who m
 but whose role does not allow the action get 403.
 """
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -21,6 +23,28 @@ def can_create_campaigns(user) -> bool:
 def require_campaign_creator(user) -> None:
     if not can_create_campaigns(user):
         raise PermissionDenied("Only the charity's campaign admins set up campaigns.")
+
+
+def can_review_material(user) -> bool:
+    """The review queue and the figures pages are the charity's campaign admins' work."""
+    return user.is_authenticated and user.is_campaign_admin
+
+
+def require_reviewer(user) -> None:
+    if not can_review_material(user):
+        raise PermissionDenied("Only the charity's campaign admins review material.")
+
+
+def require_figures_admin(user) -> Organisation:
+    """The charity a campaign admin imports help-seeker figures for."""
+    admin_of = [
+        membership.organisation
+        for membership in user.active_memberships
+        if membership.organisation_id in user.admin_organisation_ids
+    ]
+    if not admin_of:
+        raise PermissionDenied("Only the charity's campaign admins manage help-seeker figures.")
+    return admin_of[0]
 
 
 def get_campaign_for_user(user, slug: str, *, action: str = "view") -> Campaign:
@@ -70,6 +94,28 @@ class NotDownloadable(Exception):
         self.status = 410 if gone else 409
 
 
+@dataclass(frozen=True)
+class MaterialRights:
+    """What a person who may see a piece of material may also do with it."""
+
+    # Review, withdraw, and see who downloaded it: the campaign's admins.
+    review: bool
+    # Every version, its files and previews, and uploading a new one: admins and the owner.
+    see_versions: bool
+    # Change its details: the admins, and the owner until it is first approved.
+    edit: bool
+
+
+def material_rights(user, material: Material) -> MaterialRights:
+    runs_it = material.campaign.is_run_by(user)
+    owns_it = material.owner_organisation_id in user.organisation_ids
+    return MaterialRights(
+        review=runs_it,
+        see_versions=runs_it or owns_it,
+        edit=runs_it or (owns_it and not material.ever_approved),
+    )
+
+
 MATERIAL_ACTIONS = {
     "view",
     "download",
@@ -93,13 +139,12 @@ def get_material_for_user(user, pk: int, *, action: str = "view", now=None) -> M
         raise ValueError(f"Unknown material action {action!r}")
     now = now or timezone.now()
     material = get_object_or_404(Material.objects.visible_to(user, now=now).with_versions(), pk=pk)
-    runs_it = material.campaign.is_run_by(user)
-    owns_it = material.owner_organisation_id in user.organisation_ids
-    if action in {"review", "withdraw"} and not runs_it:
+    rights = material_rights(user, material)
+    if action in {"review", "withdraw"} and not rights.review:
         raise PermissionDenied("Only the campaign's admins can review or withdraw material.")
-    if action in {"submit_version", "see_versions"} and not (runs_it or owns_it):
+    if action in {"submit_version", "see_versions"} and not rights.see_versions:
         raise PermissionDenied("Only the campaign's admins and the material's owner can do this.")
-    if action == "edit" and not (runs_it or (owns_it and not material.ever_approved)):
+    if action == "edit" and not rights.edit:
         raise PermissionDenied("Once material is approved, only the campaign's admins change it.")
     if action == "download":
         check_downloadable(material, now=now)
@@ -137,10 +182,7 @@ def get_version_for_user(user, pk: int, number: int, *, preview: bool = False) -
     version = next((v for v in material.versions_newest_first if v.number == number), None)
     if version is None:
         raise Http404("No such version.")
-    allowed_all = (
-        material.campaign.is_run_by(user) or material.owner_organisation_id in user.organisation_ids
-    )
-    if not allowed_all:
+    if not material_rights(user, material).see_versions:
         if preview and version == material.current_version:
             return version
         raise Http404("No such version.")

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
@@ -14,9 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from agencies.models import Organisation, Region
+from agencies.models import Region
 from campaigns import charts
-from campaigns.access import get_campaign_for_user
+from campaigns.access import get_campaign_for_user, require_figures_admin
 from campaigns.impact import (
     Window,
     add_months,
@@ -251,18 +250,6 @@ def _presets(campaign: Campaign) -> list[tuple[str, str]]:
 
 
 # --- Figures and their imports: the charity's campaign admins only ------------------------------
-
-
-def require_figures_admin(user) -> Organisation:
-    """The charity a campaign admin imports figures for."""
-    admin_of = [
-        m.organisation
-        for m in user.active_memberships
-        if m.organisation_id in user.admin_organisation_ids
-    ]
-    if not admin_of:
-        raise PermissionDenied("Only the charity's campaign admins manage help-seeker figures.")
-    return admin_of[0]
 
 
 class AreaTableForm(forms.Form):

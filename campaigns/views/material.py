@@ -16,6 +16,7 @@ from campaigns.access import (
     check_scanned,
     get_material_for_user,
     get_version_for_user,
+    material_rights,
 )
 from campaigns.forms.material import (
     DecisionForm,
@@ -40,10 +41,9 @@ def _detail_url(material: Material) -> str:
 def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     material = get_material_for_user(request.user, pk, now=now)
-    runs_it = material.campaign.is_run_by(request.user)
-    owns_it = material.owner_organisation_id in request.user.organisation_ids
+    rights = material_rights(request.user, material)
     downloads_by_organisation = []
-    if runs_it:
+    if rights.review:
         downloads_by_organisation = (
             Download.objects.filter(material=material)
             .values("organisation__name")
@@ -59,10 +59,7 @@ def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "material": material,
             "campaign": material.campaign,
             "now": now,
-            "runs_it": runs_it,
-            "owns_it": owns_it,
-            "sees_versions": runs_it or owns_it,
-            "can_edit": runs_it or (owns_it and not material.ever_approved),
+            "rights": rights,
             "downloads_by_organisation": downloads_by_organisation,
             "decision_form": DecisionForm(),
         },

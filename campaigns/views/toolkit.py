@@ -2,7 +2,6 @@
 queue."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +16,7 @@ from campaigns.access import (
     check_downloadable,
     get_campaign_for_user,
     require_material_submitter,
+    require_reviewer,
 )
 from campaigns.forms.material import (
     MaterialDetailsForm,
@@ -270,7 +270,6 @@ def toolkit_download(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def review_queue(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_campaign_admin:
-        raise PermissionDenied("Only the charity's campaign admins review material.")
+    require_reviewer(request.user)
     versions = list(MaterialVersion.objects.awaiting_review_by(request.user))
     return render(request, "campaigns/review_queue.html", {"versions": versions})
