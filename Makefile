@@ -16,12 +16,27 @@ TEST_ENV := SECRET_KEY=test-suite-only-not-a-secret PORTAL_BASE_URL=http://tests
 DEPLOY_ENV := SECRET_KEY=deployment-check-only-5c0e9a27d1f84b6e93a2c7d08f1e4b5a6c9d2e7f3a1b8c4d \
 	ALLOWED_HOSTS=portal.example.org PORTAL_BASE_URL=https://portal.example.org
 
-.PHONY: run test check lint bench clean
+# The lock files pin every package, dependencies included, with the hashes of its published
+# files; they are written from requirements.txt and requirements-dev.txt by `make lock`.
+UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 \
+	--custom-compile-command "make lock"
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+.PHONY: run test check lint bench lock clean
+
+# Installs exactly what the lock names: pip refuses any file whose hash is not in it.
+$(VENV)/.installed: requirements.lock requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	touch $@
+
+# After editing requirements.txt or requirements-dev.txt: refresh the lock files (needs PyPI).
+# Versions already locked are kept; `make lock ARGS=--upgrade` moves everything to the newest
+# release its range allows.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/pip install --quiet --disable-pip-version-check "$$(grep '^uv' requirements-dev.txt)"
+	$(UV_COMPILE) $(ARGS) requirements.txt -o requirements.lock
+	$(UV_COMPILE) $(ARGS) requirements-dev.txt -c requirements.lock -o requirements-dev.lock
 
 run: $(VENV)/.installed
 	DEBUG=true $(BIN)/python manage.py migrate --noinput

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Least
+from django.utils import timezone
 
 from agencies.models import Membership, Organisation, User
 from campaigns.models import Activity, Campaign, CampaignPartner, Download
@@ -90,8 +91,14 @@ def readiness_for(
         ),
         Value(campaign.launch_date),
     )
+    today = timezone.localdate()
     summary = activity.values("organisation").annotate(
-        last=Max(Coalesce("ended_on", "started_on")),
+        # The last day something was happening, never a day still to come: an activity running
+        # until next month was last active today, and one not started yet has not happened.
+        last=Max(
+            Least(Coalesce("ended_on", "started_on"), Value(today)),
+            filter=Q(started_on__lte=today),
+        ),
         since_launch=Count("pk", filter=Q(started_on__gte=partner_launch)),
     )
     for item in summary:

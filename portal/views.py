@@ -67,9 +67,21 @@ def my_data(request: HttpRequest) -> HttpResponse:
 @login_not_required
 def admin_sign_in(request: HttpRequest) -> HttpResponse:
     """The Django admin has no sign-in of its own: everyone signs in through the portal, with
-    their second step, so there is no way into /admin/ with a password alone."""
-    target = reverse("agencies:sign-in")
+    their second step, so there is no way into /admin/ with a password alone.
+
+    Someone already signed in is not sent to sign in again: the sign-in page would send them
+    straight back to the admin, which sends them here, round and round. Staff go on to the
+    admin; anyone else is told plainly that it is not for their account."""
     next_url = request.GET.get("next")
+    if request.user.is_authenticated:
+        if request.user.is_active and request.user.is_staff:
+            if next_url and url_has_allowed_host_and_scheme(
+                next_url, allowed_hosts={request.get_host()}
+            ):
+                return redirect(next_url)
+            return redirect("admin:index")
+        return render(request, "portal/admin_refused.html", status=403)
+    target = reverse("agencies:sign-in")
     if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         target += "?" + urlencode({"next": next_url})
     return redirect(target)

@@ -37,10 +37,32 @@ def test_every_app_model_is_in_the_admin():
 
 
 @pytest.mark.parametrize("who", ["charity_admin", "police_officer"])
-def test_people_who_are_not_staff_are_kept_out(client_for, who, request):
-    response = client_for(request.getfixturevalue(who)).get(reverse("admin:index"))
-    assert response.status_code == 302
-    assert "login" in response["Location"] or "sign-in" in response["Location"]
+def test_people_who_are_not_staff_are_told_it_is_not_for_their_account(client_for, who, request):
+    client = client_for(request.getfixturevalue(who))
+    response = client.get(reverse("admin:index"), follow=True)
+    # One step to the admin's sign-in, which answers instead of sending them round again.
+    assert [url for url, _status in response.redirect_chain] == [
+        reverse("admin:login") + "?next=/admin/"
+    ]
+    assert response.status_code == 403
+    assert response.templates[0].name == "portal/admin_refused.html"
+    assert "not for your account" in response.content.decode()
+
+
+def test_signed_out_people_are_sent_to_sign_in_from_the_admin(client):
+    response = client.get(reverse("admin:index"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("agencies:sign-in") + "?next=%2Fadmin%2F"
+    assert response.status_code == 200
+    assert response.templates[0].name == "agencies/sign_in.html"
+
+
+def test_staff_reach_the_admin_and_its_sign_in_sends_them_on(client_for, staff):
+    client = client_for(staff)
+    assert client.get(reverse("admin:index")).status_code == 200
+    response = client.get(reverse("admin:login"), {"next": "/admin/agencies/"})
+    assert (response.status_code, response["Location"]) == (302, "/admin/agencies/")
+    response = client.get(reverse("admin:login"), {"next": "https://elsewhere.example/"})
+    assert (response.status_code, response["Location"]) == (302, reverse("admin:index"))
 
 
 def test_the_audit_trail_is_read_only_in_the_admin(client_for, staff, police_officer):

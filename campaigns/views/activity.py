@@ -253,6 +253,10 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     revision = request.POST.get("revision", activity.revision) if is_post else activity.revision
     status = 200
+    if is_post and form.is_valid() and not form.has_changed():
+        # Saving the form as it was is not a change: no new version in the record's history.
+        messages.info(request, "Nothing had changed, so nothing was saved.")
+        return redirect("campaigns:activity-detail", pk=activity.pk)
     if is_post and form.is_valid():
         try:
             services.update_activity(

@@ -159,6 +159,77 @@
     });
   }
 
+  // --- A live length count while writing a suggested post, against each platform's limit ---------
+  // The platforms' documented limits (their help centres, 2026): X 280 characters for a post from
+  // an account without a subscription, each link counted as 23; a Facebook post 63,206; an
+  // Instagram caption 2,200; a LinkedIn post 3,000.
+  var POST_LIMITS = [
+    { name: "X", limit: 280, linksCount: 23 },
+    { name: "Facebook", limit: 63206 },
+    { name: "Instagram", limit: 2200 },
+    { name: "LinkedIn", limit: 3000 }
+  ];
+  var LINK = /\b(?:https?:\/\/|www\.)[^\s]+/gi;
+
+  function postLength(text, platform) {
+    // Characters as people count them: an emoji is one, not the two halves JavaScript sees.
+    if (!platform.linksCount) { return Array.from(text).length; }
+    var links = text.match(LINK) || [];
+    return Array.from(text.replace(LINK, "")).length + links.length * platform.linksCount;
+  }
+
+  function enhancePostLength(form) {
+    var textarea = form.querySelector("textarea[name=text]");
+    if (!textarea) { return; }
+    var kindSelect = form.querySelector("select[name=kind]");
+    var box = element("div", { "class": "post-length small mb-3", id: textarea.id + "-length" });
+    var heading = element("p", { "class": "mb-1" }, "Length of the post, against each platform's limit:");
+    var list = element("ul", { "class": "list-inline mb-0" });
+    // Announced only when the post goes over a limit or comes back within it, never per key.
+    var announcer = element("p", { "class": "visually-hidden", role: "status", "aria-live": "polite" });
+    box.appendChild(heading);
+    box.appendChild(list);
+    box.appendChild(announcer);
+    var items = POST_LIMITS.map(function (platform) {
+      var item = element("li", { "class": "list-inline-item me-3", "data-platform": platform.name });
+      list.appendChild(item);
+      return { platform: platform, item: item, over: false };
+    });
+    var wrapper = textarea.closest(".mb-3") || textarea.parentElement;
+    wrapper.insertAdjacentElement("afterend", box);
+    var described = textarea.getAttribute("aria-describedby");
+    textarea.setAttribute("aria-describedby", (described ? described + " " : "") + box.id);
+
+    function applies() {
+      var kind = kindSelect ? kindSelect.value : form.getAttribute("data-kind");
+      return kind === "suggested_post";
+    }
+
+    function update(announce) {
+      box.hidden = !applies();
+      var changes = [];
+      items.forEach(function (entry) {
+        var length = postLength(textarea.value, entry.platform);
+        var limit = entry.platform.limit;
+        var over = length > limit;
+        entry.item.textContent = over ?
+          entry.platform.name + ": " + (length - limit).toLocaleString("en-GB") + " over the limit of " + limit.toLocaleString("en-GB") :
+          entry.platform.name + ": " + length.toLocaleString("en-GB") + " of " + limit.toLocaleString("en-GB");
+        entry.item.className = "list-inline-item me-3" + (over ? " text-danger fw-semibold" : "");
+        if (over !== entry.over) {
+          changes.push(over ? "Too long for " + entry.platform.name + " (" + limit.toLocaleString("en-GB") + " characters)." :
+            "Fits " + entry.platform.name + " again.");
+        }
+        entry.over = over;
+      });
+      if (announce && changes.length && !box.hidden) { announcer.textContent = changes.join(" "); }
+    }
+
+    textarea.addEventListener("input", function () { update(true); });
+    if (kindSelect) { kindSelect.addEventListener("change", function () { update(false); }); }
+    update(false);
+  }
+
   // --- Activity: show only the fields that apply to the chosen type ---------------------------------
   function enhanceActivityForm(form) {
     var type = form.querySelector("select[name=activity_type]");
@@ -240,6 +311,25 @@
       warnTimer = window.setTimeout(warn, warnAfter);
     }
 
+    // The session is one for all of a person's tabs: a page loaded, or "Stay signed in" pressed,
+    // in any tab keeps it alive, so every other tab starts its count again (and drops a warning
+    // it was showing). Tabs tell each other through localStorage, whose "storage" event reaches
+    // every other tab of the portal in the same browser.
+    var ACTIVITY_KEY = "portal-session-activity";
+
+    function tellOtherTabs() {
+      try { window.localStorage.setItem(ACTIVITY_KEY, String(Date.now())); } catch (ignored) { /* storage off */ }
+    }
+
+    window.addEventListener("storage", function (event) {
+      if (event.key !== ACTIVITY_KEY || !event.newValue) { return; }
+      if (!dialog.hidden) {
+        dialog.hidden = true;
+        if (returnFocus && returnFocus.focus) { returnFocus.focus(); }
+      }
+      restart();
+    });
+
     stay.addEventListener("click", function () {
       var request = new XMLHttpRequest();
       request.open("POST", body.getAttribute("data-keep-alive-url"));
@@ -249,6 +339,7 @@
           dialog.hidden = true;
           if (returnFocus && returnFocus.focus) { returnFocus.focus(); }
           restart();
+          tellOtherTabs();
         } else {
           signedOut();
         }
@@ -261,6 +352,7 @@
       if (event.key === "Tab") { event.preventDefault(); stay.focus(); }
     });
     restart();
+    tellOtherTabs();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -268,6 +360,7 @@
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }
     document.querySelectorAll("form[data-upload-form]").forEach(enhanceUploadForm);
+    document.querySelectorAll("form[data-upload-form]").forEach(enhancePostLength);
     document.querySelectorAll("[data-copy-target]").forEach(enhanceCopyButton);
     document.querySelectorAll("form[data-activity-form]").forEach(enhanceActivityForm);
     watchIdleTime();

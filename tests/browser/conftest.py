@@ -1,8 +1,9 @@
 """Real-browser tests: Playwright drives Debian's Chromium against the live test server.
 
-Every page a test lands on must be scanned with axe-core for WCAG 2.2 A/AA violations; the test
-fails if it visited a page it did not scan, or if the browser logged any error (a failed
-request, a script error, a Content-Security-Policy violation).
+Every page a test lands on must be scanned with axe-core for WCAG 2.2 A/AA violations and for
+slips in its visible text (a doubled word, doubled punctuation); the test fails if it visited a
+page it did not scan, or if the browser logged any error (a failed request, a script error, a
+Content-Security-Policy violation).
 """
 
 import os
@@ -29,6 +30,22 @@ CHROMIUM_ARGS = [
 ]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 INSTALL_HINT = "Chromium is not installed; install it with: apt-get install -y chromium"
+
+# In the text a reader sees: the same word twice in a row ("the the", in any case; words on
+# either side of a line break or a table cell are not in a row), or doubled punctuation ("..",
+# "??", ".:", ",,", "!!"; an ellipsis "..." is fine).
+DOUBLED = re.compile(
+    r"\b(?P<word>[^\W\d_]+)[ \u00a0]+(?P=word)\b|(?<!\.)\.\.(?!\.)|\?\?|\.:|,,|!!",
+    re.IGNORECASE,
+)
+
+
+def doubled_text(text: str) -> list[str]:
+    """Each doubled word or doubled punctuation in the text, with a little of what surrounds it."""
+    return [
+        text[max(match.start() - 30, 0) : match.end() + 30].replace("\n", " / ")
+        for match in DOUBLED.finditer(text)
+    ]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -89,12 +106,15 @@ class Visit:
         return self.page
 
     def scan(self) -> None:
-        """Run axe-core on the page as it is now; fail on any WCAG 2.2 A/AA violation."""
+        """Run axe-core on the page as it is now; fail on any WCAG 2.2 A/AA violation, and on a
+        doubled word or doubled punctuation in the text it shows."""
         self.page.wait_for_load_state("load")
         results = self.axe.run(self.page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
         assert results.violations_count == 0, (
             f"Accessibility violations on {self.page.url}:\n{results.generate_report()}"
         )
+        slips = doubled_text(self.page.evaluate("document.body.innerText"))
+        assert not slips, f"Doubled words or punctuation on {self.page.url}:\n" + "\n".join(slips)
         self.scanned.add(self.page.url)
 
     def sign_in(self, email: str, password: str) -> None:
