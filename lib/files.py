@@ -1,26 +1,158 @@
-"""Serving protected files: always through a view that has checked access, never a media URL."""
+"""Serving protected files: always through a view that has checked access, never a media URL.
 
-from django.http import FileResponse
+Stored files are reached only through the storage API, so that they may live on this machine's
+disk (`MEDIA_STORAGE=local`) or in an S3-compatible object store (`MEDIA_STORAGE=s3`). Once a view
+has checked access and recorded the download, `stored_file_response()` hands the bytes off as
+`DOWNLOADS_VIA` says: streamed by Django, or sent by nginx (see deploy/nginx.conf).
+"""
+
+import logging
+from collections.abc import Iterator
+from typing import IO
+from urllib.parse import quote, urlsplit
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse
+from django.utils.http import content_disposition_header
+
+logger = logging.getLogger(__name__)
 
 # Even if a served file were HTML, the browser would run nothing and load nothing from it.
 SERVED_FILE_POLICY = "default-src 'none'; img-src 'self'; sandbox"
+# nginx's internal locations (deploy/nginx.conf): a browser asking for them directly gets 404.
+NGINX_MEDIA_LOCATION = "/_protected/media/"
+NGINX_OBJECT_LOCATION = "/_protected/object"
+# The signed path and query of the object, for nginx's internal object location only.
+NGINX_OBJECT_HEADER = "X-Portal-Object"
+CHUNK_SIZE = 1024 * 1024
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    _STORE_ERRORS: tuple[type[BaseException], ...] = (OSError, BotoCoreError, ClientError)
+except ImportError:  # botocore comes with django-storages[s3]; local storage raises OSError.
+    _STORE_ERRORS = (OSError,)
 
 
-def protected_file_response(
-    file, *, filename: str, content_type: str, inline: bool = False
-) -> FileResponse:
-    response = FileResponse(
-        file, as_attachment=not inline, filename=filename, content_type=content_type
+class StorageUnavailable(Exception):
+    """The file store could not be reached or refused the request: nothing was stored or sent."""
+
+    message = (
+        "The file store cannot be reached just now, so nothing was saved. Try again in a few "
+        "minutes; if it keeps happening, tell the portal's system administrators."
     )
+
+
+def is_storage_error(error: BaseException) -> bool:
+    return isinstance(error, _STORE_ERRORS)
+
+
+def is_object_storage(storage) -> bool:
+    """An S3-compatible store (django-storages), as opposed to a folder on this machine."""
+    return hasattr(storage, "bucket_name")
+
+
+def open_stored(field_file) -> tuple[IO[bytes], int]:
+    """A reader of a stored file that reads from the store as it goes, and the file's size.
+
+    django-storages' own file object downloads the whole object before giving the first byte;
+    the object's body, read straight from the store, keeps memory flat for a 500 MB film.
+    Raises StorageUnavailable if the store cannot be reached.
+    """
+    storage = field_file.storage
+    try:
+        if is_object_storage(storage):
+            stored = storage.open(field_file.name, "rb")  # a HEAD request: fails early if absent
+            answer = stored.obj.get()
+            return answer["Body"], answer["ContentLength"]
+        reader = storage.open(field_file.name, "rb")
+        return reader, reader.size
+    except _STORE_ERRORS as error:
+        raise StorageUnavailable(str(error)) from error
+
+
+def stored_chunks(field_file, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+    """Read a stored file lazily, one chunk at a time, whatever the storage."""
+    reader, _ = open_stored(field_file)
+    try:
+        while chunk := reader.read(chunk_size):
+            yield chunk
+    finally:
+        reader.close()
+
+
+def _mark_protected(response: HttpResponse) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = SERVED_FILE_POLICY
     response["Cache-Control"] = "private, no-store"
     return response
 
 
+def protected_file_response(
+    file, *, filename: str, content_type: str, inline: bool = False
+) -> FileResponse:
+    """A file-like object (not a stored file: see stored_file_response), streamed by Django."""
+    response = FileResponse(
+        file, as_attachment=not inline, filename=filename, content_type=content_type
+    )
+    return _mark_protected(response)
+
+
+def check_reachable(field_file) -> None:
+    """Ask the store whether the file is there before a download is recorded, so that a store
+    that cannot be reached gives a clear page and no record of a download that did not happen."""
+    try:
+        field_file.storage.size(field_file.name)
+    except _STORE_ERRORS as error:
+        raise StorageUnavailable(str(error)) from error
+
+
+def stored_file_response(
+    field_file, *, filename: str, content_type: str, inline: bool = False
+) -> HttpResponse:
+    """The response that sends a stored file, once access is checked and the download recorded.
+
+    With DOWNLOADS_VIA=nginx the web process sends headers only: nginx sends a local file from
+    its internal location, or fetches the object with a signed link that lasts
+    DOWNLOAD_LINK_SECONDS and that only nginx sees (the browser never gets a bearer link). nginx
+    adds nosniff and the served-file CSP itself (deploy/nginx.conf) and keeps Django's
+    Content-Disposition and Content-Type; with S3 the store repeats them from the signed link.
+    """
+    disposition = content_disposition_header(not inline, filename)
+    if settings.DOWNLOADS_VIA == "nginx":
+        check_reachable(field_file)
+        response = _mark_protected(HttpResponse(content_type=content_type))
+        response["Content-Disposition"] = disposition
+        storage = field_file.storage
+        if is_object_storage(storage):
+            url = storage.url(
+                field_file.name,
+                parameters={
+                    "ResponseContentDisposition": disposition,
+                    "ResponseContentType": content_type,
+                },
+                expire=settings.DOWNLOAD_LINK_SECONDS,
+            )
+            signed = urlsplit(url)
+            response["X-Accel-Redirect"] = NGINX_OBJECT_LOCATION
+            response[NGINX_OBJECT_HEADER] = f"{signed.path}?{signed.query}"
+        else:
+            response["X-Accel-Redirect"] = NGINX_MEDIA_LOCATION + quote(field_file.name)
+        return response
+    reader, size = open_stored(field_file)
+    response = protected_file_response(
+        reader, filename=filename, content_type=content_type, inline=inline
+    )
+    response["Content-Length"] = str(size)
+    return response
+
+
 class StoredFiles:
     """The files an action has written to storage so far, removed again if the action fails:
-    a transaction rolls the database back, but not the storage."""
+    a transaction rolls the database back, but not the storage.
+
+    A store that fails while the action writes to it is raised as StorageUnavailable, for the
+    view to show a clear message and keep the form."""
 
     def __init__(self):
         self.files = []
@@ -32,7 +164,14 @@ class StoredFiles:
         return self
 
     def __exit__(self, kind, error, traceback) -> bool:
-        if error is not None:
-            for field_file in self.files:
+        if error is None:
+            return False
+        for field_file in self.files:
+            try:
                 field_file.storage.delete(field_file.name)
+            except _STORE_ERRORS:
+                # No row names the file: it is an orphan in the store, not half-stored material.
+                logger.warning("Could not remove %s after a failed action", field_file.name)
+        if is_storage_error(error):
+            raise StorageUnavailable(str(error)) from error
         return False

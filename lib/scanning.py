@@ -36,8 +36,12 @@ def _connect() -> socket.socket:
 
 
 def scan_result(file) -> str:
-    """clamd's answer for the file's content ("OK" or "<signature> FOUND")."""
-    file.seek(0)
+    """clamd's answer for the file's content ("OK" or "<signature> FOUND").
+
+    The file may be a stream read once from the object store: it is rewound only if it can be."""
+    rewind = file.seekable() if hasattr(file, "seekable") else True
+    if rewind:
+        file.seek(0)
     try:
         with _connect() as connection:
             connection.sendall(b"zINSTREAM\0")
@@ -53,7 +57,8 @@ def scan_result(file) -> str:
     except (OSError, ValueError) as problem:
         raise ScanFailed(str(problem)) from problem
     finally:
-        file.seek(0)
+        if rewind:
+            file.seek(0)
     text = answer.rstrip(b"\0").decode("utf-8", "replace")
     if not text.startswith("stream: ") or text.endswith("ERROR"):
         raise ScanFailed(text or "no answer")

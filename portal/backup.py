@@ -13,22 +13,26 @@ import datetime
 import hashlib
 import itertools
 import json
+import posixpath
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.apps import apps
-from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection, models, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
+
+from lib.files import StorageUnavailable, is_storage_error, stored_chunks
 
 MANIFEST = "manifest.json"
 # Content types and permissions are created by migrate in every database, with ids of its own:
@@ -95,7 +99,7 @@ def back_up(folder: Path) -> dict:
         migrations = applied_migrations()
     # Files after the data: a file is stored before the row naming it is committed, so every
     # file the dump names is already there (a newer file or two is harmless).
-    files = _copy_files(Path(settings.MEDIA_ROOT), folder / MEDIA_FOLDER)
+    files = _copy_out(folder / MEDIA_FOLDER)
     manifest = {
         "format": FORMAT,
         "created_at": timezone.now().isoformat(),
@@ -110,7 +114,7 @@ def back_up(folder: Path) -> dict:
 
 
 def restore(folder: Path, *, force: bool = False) -> Restored:
-    """Load a backup into this (migrated, empty) database and MEDIA_ROOT, then check the result
+    """Load a backup into this (migrated, empty) database and file store, then check the result
     against the manifest: every count and every file's SHA-256."""
     manifest = _read_manifest(folder)
     damaged = [
@@ -123,7 +127,7 @@ def restore(folder: Path, *, force: bool = False) -> Restored:
         call_command("loaddata", *(str(folder / name) for name in FIXTURES), verbosity=0)
     except DatabaseError as error:
         raise BackupError(f"Loading the data failed and nothing was loaded: {error}") from error
-    copied = _copy_files(folder / MEDIA_FOLDER, Path(settings.MEDIA_ROOT))
+    copied = _copy_in(folder / MEDIA_FOLDER)
     return Restored(
         records=sum(manifest["counts"].values()),
         files=len(copied),
@@ -132,19 +136,21 @@ def restore(folder: Path, *, force: bool = False) -> Restored:
 
 
 def verify(manifest: dict) -> list[str]:
-    """Every difference between this database and MEDIA_ROOT and what the manifest recorded."""
+    """Every difference between this database and file store and what the manifest recorded."""
     problems = []
     counts = table_counts()
     for label, expected in sorted(manifest["counts"].items()):
         found = counts.get(label)
         if found != expected:
             problems.append(f"{label}: {expected} rows in the backup, {found} here.")
-    media_root = Path(settings.MEDIA_ROOT)
     for name, expected in sorted(manifest["files"].items()):
-        path = media_root / name
-        if not path.is_file():
+        if not default_storage.exists(name):
             problems.append(f"File {name} is missing.")
-        elif _sha256(path) != expected["sha256"]:
+            continue
+        digest = hashlib.sha256()
+        for chunk in stored_chunks(_Stored(name)):
+            digest.update(chunk)
+        if digest.hexdigest() != expected["sha256"]:
             problems.append(f"File {name} differs from the backup.")
     return problems
 
@@ -250,8 +256,47 @@ def _snapshot() -> Iterator[None]:
         yield
 
 
-def _copy_files(source: Path, target: Path) -> dict[str, dict]:
-    """Copy every file under source to the same place under target; their sizes and SHA-256."""
+@dataclass
+class _Stored:
+    """A stored file by name, as the storage helpers take it (a model's file field is one too)."""
+
+    name: str
+    storage: object = field(default_factory=lambda: default_storage)
+
+
+def _stored_names(folder: str = "") -> Iterator[str]:
+    """Every file in the file store (a folder on disk or an S3 bucket), through the storage API."""
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:  # A local store nothing was ever saved in.
+        return
+    for name in files:
+        yield posixpath.join(folder, name) if folder else name
+    for child in folders:
+        yield from _stored_names(posixpath.join(folder, child) if folder else child)
+
+
+def _copy_out(target: Path) -> dict[str, dict]:
+    """Copy every stored file into the same place under target; their sizes and SHA-256."""
+    copied = {}
+    try:
+        for name in sorted(_stored_names()):
+            destination = target / name
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            digest, size = hashlib.sha256(), 0
+            with destination.open("wb") as writer:
+                for chunk in stored_chunks(_Stored(name)):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    writer.write(chunk)
+            copied[name] = {"sha256": digest.hexdigest(), "size": size}
+    except StorageUnavailable as error:
+        raise BackupError(f"The file store cannot be read: {error}") from error
+    return copied
+
+
+def _copy_in(source: Path) -> dict[str, dict]:
+    """Store every file under source under the same name; their sizes and SHA-256."""
     copied = {}
     if not source.is_dir():
         return copied
@@ -259,14 +304,18 @@ def _copy_files(source: Path, target: Path) -> dict[str, dict]:
         if not path.is_file():
             continue
         name = path.relative_to(source).as_posix()
-        destination = target / name
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        with path.open("rb") as reader, destination.open("wb") as writer:
-            while chunk := reader.read(_CHUNK):
-                digest.update(chunk)
-                writer.write(chunk)
-        copied[name] = {"sha256": digest.hexdigest(), "size": path.stat().st_size}
+        try:
+            if default_storage.exists(name):
+                default_storage.delete(name)  # Only with --force: a restore over a store.
+            with path.open("rb") as reader:
+                saved = default_storage.save(name, File(reader, name=name))
+        except Exception as error:
+            if is_storage_error(error):
+                raise BackupError(f"The file store cannot be written: {error}") from error
+            raise
+        if saved != name:
+            raise BackupError(f"File {name} was stored as {saved}: restore into an empty store.")
+        copied[name] = {"sha256": _sha256(path), "size": path.stat().st_size}
     return copied
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_int, env_list, env_str
+from portal.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -227,10 +227,65 @@ UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 25, minimum=1)
 UPLOAD_MAX_FILM_MB = env_int("UPLOAD_MAX_FILM_MB", 500, minimum=1)
 # Files bigger than this go to a temporary file while the request is read, not into memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Where uploaded files are kept: MEDIA_ROOT on this machine's disk ("local"), or an S3-compatible
+# object store ("s3") that every web server and task worker shares. Code reaches stored files
+# only through the storage API, never through a path.
+MEDIA_STORAGE = env_choice("MEDIA_STORAGE", "local", ("local", "s3"))
+if MEDIA_STORAGE == "s3":
+    import botocore.config
+
+    AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME (and usually AWS_S3_ENDPOINT_URL, "
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)."
+        )
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            # Path-style addresses work with every S3-compatible store, not only AWS. A store that
+            # does not answer is reported within seconds, not after botocore's minute-long waits.
+            "client_config": botocore.config.Config(
+                signature_version="s3v4",
+                s3={
+                    "addressing_style": env_choice(
+                        "AWS_S3_ADDRESSING_STYLE", "path", ("path", "virtual")
+                    )
+                },
+                connect_timeout=5,
+                read_timeout=60,
+                retries={"mode": "standard", "max_attempts": 3},
+            ),
+            # Never overwrite: a second "poster.png" gets a name of its own, as on disk.
+            "file_overwrite": False,
+            # Objects are private; the portal hands out short-lived signed links only.
+            "default_acl": None,
+            "querystring_auth": True,
+            # A file opened through the storage API is spooled to a temporary file past this
+            # size, never held whole in memory (django-storages' default holds it all).
+            "max_memory_size": FILE_UPLOAD_MAX_MEMORY_SIZE,
+        },
+    }
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# How the bytes of a download leave, once the view has checked access and recorded it:
+# "django" streams them from the web process (FileResponse: fine for one machine and `make run`);
+# "nginx" hands them to nginx with X-Accel-Redirect (deploy/nginx.conf), which sends a local file
+# itself or fetches the object from the store with a signed link that only nginx ever sees.
+DOWNLOADS_VIA = env_choice("DOWNLOADS_VIA", "django", ("django", "nginx"))
+# How long a signed link to a stored object works. It is a bearer token: whoever holds it may
+# fetch the object until it expires, so it is short and never shown to a browser.
+DOWNLOAD_LINK_SECONDS = env_int("DOWNLOAD_LINK_SECONDS", 60, minimum=1)
 
 # --- E-mail ---------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

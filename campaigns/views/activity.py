@@ -32,7 +32,7 @@ from campaigns.models import Activity, Campaign
 from campaigns.readiness import readiness_for
 from campaigns.services import activity as services
 from lib.addresses import client_address
-from lib.files import protected_file_response
+from lib.files import StorageUnavailable, stored_file_response
 from lib.paging import filtered_page
 from lib.scanning import scanning_on
 from lib.spreadsheets import add_sheet, csv_response, new_workbook, xlsx_response
@@ -197,19 +197,28 @@ def activity_create(request: HttpRequest, slug: str) -> HttpResponse:
         if chosen is not None:
             form.initial["materials"] = [chosen.pk]
             form.initial["activity_type"] = _type_for(chosen.kind)
+    status = 200
     if is_post and form.is_valid():
-        activity = services.log_activity(
-            form.save(commit=False),
-            actor=request.user,
-            materials=form.cleaned_data["materials"],
-            evidence=form.cleaned_data["evidence_file"],
-            submission_key=form.cleaned_data["submission_key"],
-            address=client_address(request),
-        )
-        messages.success(request, "Your activity has been logged. Thank you.")
-        return redirect("campaigns:activity-detail", pk=activity.pk)
+        try:
+            activity = services.log_activity(
+                form.save(commit=False),
+                actor=request.user,
+                materials=form.cleaned_data["materials"],
+                evidence=form.cleaned_data["evidence_file"],
+                submission_key=form.cleaned_data["submission_key"],
+                address=client_address(request),
+            )
+        except StorageUnavailable:
+            form.add_error(None, StorageUnavailable.message)
+            status = 503
+        else:
+            messages.success(request, "Your activity has been logged. Thank you.")
+            return redirect("campaigns:activity-detail", pk=activity.pk)
     return render(
-        request, "campaigns/activity_form.html", _form_context(form, campaign, organisation)
+        request,
+        "campaigns/activity_form.html",
+        _form_context(form, campaign, organisation),
+        status=status,
     )
 
 
@@ -274,6 +283,9 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 str(stale) if isinstance(stale, services.StaleActivity) else "Reload the page.",
             )
             status = 409
+        except StorageUnavailable:
+            form.add_error(None, StorageUnavailable.message)
+            status = 503
         else:
             messages.success(request, "Your changes have been saved.")
             return redirect("campaigns:activity-detail", pk=activity.pk)
@@ -314,9 +326,14 @@ def activity_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     content_type = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}.get(
         activity.evidence.name.rsplit(".", 1)[-1], "application/octet-stream"
     )
-    return protected_file_response(
-        activity.evidence.open("rb"), filename=activity.evidence_name, content_type=content_type
-    )
+    try:
+        return stored_file_response(
+            activity.evidence, filename=activity.evidence_name, content_type=content_type
+        )
+    except StorageUnavailable:
+        return render(
+            request, "campaigns/evidence_unavailable.html", {"activity": activity}, status=503
+        )
 
 
 @require_http_methods(["GET"])

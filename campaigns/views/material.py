@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,7 +31,11 @@ from campaigns.models.material import upload_limit_bytes
 from campaigns.services import material as material_services
 from campaigns.services.material import StaleEdit, VersionContent
 from lib.addresses import client_address
-from lib.files import protected_file_response
+from lib.files import (
+    StorageUnavailable,
+    protected_file_response,
+    stored_file_response,
+)
 
 
 def _detail_url(material: Material) -> str:
@@ -125,6 +130,8 @@ def version_add(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except WorkflowError as refused:
             form.add_error(None, str(refused))
+        except StorageUnavailable:
+            form.add_error(None, StorageUnavailable.message)
         else:
             if wants_json:
                 return JsonResponse(
@@ -226,10 +233,36 @@ def _unavailable(request: HttpRequest, material: Material, reason: NotDownloadab
     )
 
 
-def _file_of(version: MaterialVersion):
-    if version.has_file:
-        return version.file.open("rb"), version.content_type
-    return material_services.text_as_file(version), "text/plain; charset=utf-8"
+def _store_unavailable(request: HttpRequest, material: Material) -> HttpResponse:
+    return render(
+        request,
+        "campaigns/material_unavailable.html",
+        {
+            "material": material,
+            "reason": "The file store cannot be reached just now, so nothing was downloaded. "
+            "Try again in a few minutes.",
+        },
+        status=503,
+    )
+
+
+def _send_version(request: HttpRequest, version: MaterialVersion, record) -> HttpResponse:
+    """Record the download and answer with the file, or with neither: a store that cannot be
+    reached gives a clear page and leaves no record of a download that did not happen."""
+    try:
+        with transaction.atomic():
+            record()
+            if not version.has_file:
+                return protected_file_response(
+                    material_services.text_as_file(version),
+                    filename=version.download_name,
+                    content_type="text/plain; charset=utf-8",
+                )
+            return stored_file_response(
+                version.file, filename=version.download_name, content_type=version.content_type
+            )
+    except StorageUnavailable:
+        return _store_unavailable(request, version.material)
 
 
 @require_http_methods(["GET", "POST"])
@@ -250,16 +283,18 @@ def material_download(request: HttpRequest, pk: int) -> HttpResponse:
             )
         acknowledged = True
     version = material.current_version
-    material_services.record_downloads(
-        [version],
-        user=request.user,
-        organisation=acting_organisation(request.user, material.campaign),
-        embargo_acknowledged=acknowledged,
-        address=client_address(request),
-        now=now,
+    return _send_version(
+        request,
+        version,
+        lambda: material_services.record_downloads(
+            [version],
+            user=request.user,
+            organisation=acting_organisation(request.user, material.campaign),
+            embargo_acknowledged=acknowledged,
+            address=client_address(request),
+            now=now,
+        ),
     )
-    file, content_type = _file_of(version)
-    return protected_file_response(file, filename=version.download_name, content_type=content_type)
 
 
 @require_http_methods(["GET"])
@@ -270,15 +305,17 @@ def version_download(request: HttpRequest, pk: int, number: int) -> HttpResponse
         check_scanned(version)
     except NotDownloadable as reason:
         return _unavailable(request, version.material, reason)
-    material_services.record_downloads(
-        [version],
-        user=request.user,
-        organisation=acting_organisation(request.user, version.material.campaign),
-        embargo_acknowledged=False,
-        address=client_address(request),
+    return _send_version(
+        request,
+        version,
+        lambda: material_services.record_downloads(
+            [version],
+            user=request.user,
+            organisation=acting_organisation(request.user, version.material.campaign),
+            embargo_acknowledged=False,
+            address=client_address(request),
+        ),
     )
-    file, content_type = _file_of(version)
-    return protected_file_response(file, filename=version.download_name, content_type=content_type)
 
 
 @require_http_methods(["GET"])
@@ -286,12 +323,15 @@ def version_preview(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     version = get_version_for_user(request.user, pk, number, preview=True)
     if not version.preview:
         raise Http404("This version has no preview.")
-    return protected_file_response(
-        version.preview.open("rb"),
-        filename=f"preview-{version.number}.png",
-        content_type="image/png",
-        inline=True,
-    )
+    try:
+        return stored_file_response(
+            version.preview,
+            filename=f"preview-{version.number}.png",
+            content_type="image/png",
+            inline=True,
+        )
+    except StorageUnavailable:
+        return _store_unavailable(request, version.material)
 
 
 @require_POST

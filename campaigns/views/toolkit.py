@@ -2,6 +2,7 @@
 queue."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -29,6 +30,7 @@ from campaigns.models.material import upload_limit_bytes
 from campaigns.services import material as material_services
 from campaigns.services.material import VersionContent
 from lib.addresses import client_address
+from lib.files import StorageUnavailable, check_reachable, stored_chunks
 
 
 def _filtered(materials, filters: ToolkitFilterForm):
@@ -147,28 +149,32 @@ def material_add(request: HttpRequest, slug: str) -> HttpResponse:
     wants_json = request.headers.get("Accept") == "application/json"
     if request.method == "POST":
         if details.is_valid() and content.is_valid():
-            version = material_services.submit_material(
-                campaign=campaign,
-                owner=owner,
-                actor=request.user,
-                material=details.save(commit=False),
-                tags=details.tags(),
-                audience_organisations=details.cleaned_data["audience_organisations"],
-                content=VersionContent(
-                    upload=content.cleaned_data["checked_upload"],
-                    text=content.cleaned_data["text"],
-                    alt_text=content.cleaned_data["alt_text"].strip(),
-                ),
-                submission_key=content.cleaned_data["submission_key"],
-                address=client_address(request),
-            )
-            url = reverse("campaigns:material-detail", args=[version.material_id])
-            if wants_json:
-                return JsonResponse({"ok": True, "title": version.material.title, "url": url})
-            messages.success(
-                request, f"“{version.material}” has been submitted and is waiting for review."
-            )
-            return redirect(url)
+            try:
+                version = material_services.submit_material(
+                    campaign=campaign,
+                    owner=owner,
+                    actor=request.user,
+                    material=details.save(commit=False),
+                    tags=details.tags(),
+                    audience_organisations=details.cleaned_data["audience_organisations"],
+                    content=VersionContent(
+                        upload=content.cleaned_data["checked_upload"],
+                        text=content.cleaned_data["text"],
+                        alt_text=content.cleaned_data["alt_text"].strip(),
+                    ),
+                    submission_key=content.cleaned_data["submission_key"],
+                    address=client_address(request),
+                )
+            except StorageUnavailable:
+                content.add_error(None, StorageUnavailable.message)
+            else:
+                url = reverse("campaigns:material-detail", args=[version.material_id])
+                if wants_json:
+                    return JsonResponse({"ok": True, "title": version.material.title, "url": url})
+                messages.success(
+                    request, f"“{version.material}” has been submitted and is waiting for review."
+                )
+                return redirect(url)
         if wants_json:
             return JsonResponse({"ok": False, "errors": _form_errors(details, content)}, status=400)
     return render(
@@ -212,13 +218,6 @@ def _unique_name(used: set[str], folder: str, filename: str) -> str:
     return name
 
 
-def _file_chunks(field_file, chunk_size: int = 1024 * 1024):
-    """Read a stored file lazily, so that only one file of the ZIP is open at a time."""
-    with field_file.open("rb") as handle:
-        while chunk := handle.read(chunk_size):
-            yield chunk
-
-
 @require_http_methods(["GET", "POST"])
 def toolkit_download(request: HttpRequest, slug: str) -> HttpResponse:
     """All the material the person may download, as one ZIP streamed in constant memory."""
@@ -242,22 +241,44 @@ def toolkit_download(request: HttpRequest, slug: str) -> HttpResponse:
     acknowledged = form.cleaned_data["acknowledge_embargo"]
     chosen = [a for a in materials if acknowledged or not a.is_under_embargo(now)]
     versions = [material.current_version for material in chosen]
-    material_services.record_downloads(
-        versions,
-        user=request.user,
-        organisation=acting_organisation(request.user, campaign),
-        embargo_acknowledged=acknowledged,
-        in_toolkit_zip=True,
-        address=client_address(request),
-        now=now,
-    )
+    try:
+        with transaction.atomic():
+            material_services.record_downloads(
+                versions,
+                user=request.user,
+                organisation=acting_organisation(request.user, campaign),
+                embargo_acknowledged=acknowledged,
+                in_toolkit_zip=True,
+                address=client_address(request),
+                now=now,
+            )
+            # Every file is asked for before the first byte is sent, so that a store that
+            # cannot be reached gives a page, not a broken ZIP, and no record is kept.
+            for version in versions:
+                if version.has_file:
+                    check_reachable(version.file)
+    except StorageUnavailable:
+        return render(
+            request,
+            "campaigns/toolkit_download.html",
+            {
+                "campaign": campaign,
+                "materials": materials,
+                "embargoed": embargoed,
+                "form": form,
+                "total_size": sum(a.current_version.size or 0 for a in materials),
+                "store_unavailable": True,
+            },
+            status=503,
+        )
+    # Stored, sized: each file is read from the store only while its part of the ZIP is sent.
     archive = ZipStream(compress_type=ZIP_STORED, sized=True)
     used: set[str] = set()
     kinds = dict(Material.Kind.choices)
     for version in versions:
         name = _unique_name(used, kinds[version.material.kind], version.download_name)
         if version.has_file:
-            archive.add(_file_chunks(version.file), name, size=version.size)
+            archive.add(stored_chunks(version.file), name, size=version.size)
         else:
             archive.add(version.text.encode("utf-8"), name)
     response = StreamingHttpResponse(archive, content_type="application/zip")

@@ -10,7 +10,8 @@ from portal.backup import BackupError, back_up
 
 class Command(BaseCommand):
     help = (
-        "Write every table (as Django fixtures), a copy of every file under MEDIA_ROOT and a "
+        "Write every table (as Django fixtures), a copy of every stored file (MEDIA_ROOT or "
+        "the S3 bucket) and a "
         "manifest (rows per table, SHA-256 per file) into a new or empty folder. The folder "
         "holds personal data: keep it encrypted."
     )

@@ -11,7 +11,7 @@ from portal.backup import BackupError, restore
 class Command(BaseCommand):
     help = (
         "Load a backup made by backup_portal into this migrated, empty database and copy its "
-        "files into MEDIA_ROOT, then verify every row count and every file's SHA-256 against "
+        "files into the file store, then verify every row count and every file's SHA-256 against "
         "the backup's manifest. Refuses a database that already holds data unless --force."
     )
 
