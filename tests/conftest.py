@@ -32,9 +32,43 @@ def empty_cache():
     cache.clear()
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--media-storage",
+        choices=["local", "s3"],
+        default="local",
+        help="where stored files go: a temporary folder (local) or a SeaweedFS bucket (s3), "
+        "started for the run; CI runs the file tests both ways",
+    )
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A real S3-compatible store (SeaweedFS) for the whole run."""
+    from tests.servers import seaweedfs
+
+    with seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as server:
+        yield server
+
+
 @pytest.fixture(autouse=True)
-def media_in_temporary_folder(settings, tmp_path):
+def media_in_temporary_folder(settings, tmp_path, request):
     settings.MEDIA_ROOT = tmp_path / "media"
+    if request.config.getoption("--media-storage") == "s3":
+        request.getfixturevalue("s3_storage")
+
+
+@pytest.fixture
+def s3_storage(settings, s3_server):
+    """Stored files go to the S3 store, under a prefix of this test's own."""
+    from tests.servers import unique_prefix
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": s3_server.storage_settings(location=unique_prefix()),
+    }
+    settings.MEDIA_STORAGE = "s3"
+    return s3_server
 
 
 @pytest.fixture

@@ -1,0 +1,197 @@
+"""deploy/nginx.conf, run by Debian's nginx in front of the portal: downloads handed off with
+X-Accel-Redirect (local disk and S3), internal locations closed to browsers, static files,
+uploads read whole before the portal sees them, and the client's address passed on."""
+
+import http.client
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from audit.models import AuditEntry
+from campaigns.models import Download
+from tests.factories import make_material, png_bytes, sign_in_fully
+from tests.servers import nginx
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def fetch(base: str, path: str, *, headers: dict | None = None, method: str = "GET", body=None):
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection.request(method, path, body=body, headers=headers or {})
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response.status, response.headers, data
+
+
+@pytest.fixture
+def downloads_via_nginx(settings):
+    settings.DOWNLOADS_VIA = "nginx"
+    settings.TRUSTED_PROXY_COUNT = 1
+
+
+@pytest.fixture
+def front(live_server, tmp_path, settings, downloads_via_nginx):
+    """nginx in front of the live server, with this test's media folder behind it."""
+    s3_endpoint = "http://127.0.0.1:9"
+    if settings.MEDIA_STORAGE == "s3":
+        s3_endpoint = settings.STORAGES["default"]["OPTIONS"]["endpoint_url"]
+    with nginx(
+        tmp_path / "nginx",
+        web_address=live_server.url.removeprefix("http://"),
+        media_root=Path(settings.MEDIA_ROOT),
+        static_root=Path(settings.STATIC_ROOT),
+        s3_endpoint=s3_endpoint,
+    ) as server:
+        yield server
+
+
+def cookie_for(client, user) -> str:
+    sign_in_fully(client, user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def check_download_through(front, client, person, campaign) -> None:
+    data = png_bytes((300, 200), "navy") + bytes(range(256)) * 4000
+    material = make_material(campaign, file_bytes=data, filename="Launch poster.png")
+    status, headers, body = fetch(
+        front.url,
+        reverse("campaigns:material-download", args=[material.pk]),
+        headers={"Cookie": cookie_for(client, person), "X-Forwarded-For": "203.0.113.9"},
+    )
+    assert status == 200, front.log()
+    assert body == data
+    assert headers.get_all("Content-Disposition") == ['attachment; filename="Launch poster.png"']
+    assert headers.get_all("Content-Type") == ["image/png"]
+    assert headers.get_all("X-Content-Type-Options") == ["nosniff"]
+    assert headers["Content-Security-Policy"] == "default-src 'none'; img-src 'self'; sandbox"
+    assert headers["Cache-Control"] == "private, no-store"
+    assert int(headers["Content-Length"]) == len(data)
+    assert "X-Portal-Object" not in headers, "the signed link never reaches the browser"
+    assert "X-Accel-Redirect" not in headers
+    assert Download.objects.get().user == person
+    entry = AuditEntry.objects.get(action="asset.downloaded")
+    assert entry.ip_address == "127.0.0.1", "nginx's own view of the client, not the forged header"
+
+
+def test_a_download_from_disk_is_sent_by_nginx_with_the_protective_headers(
+    front, client, police_officer, campaign, settings
+):
+    if settings.MEDIA_STORAGE == "s3":
+        pytest.skip("this test is about local storage; the S3 one follows")
+    check_download_through(front, client, police_officer, campaign)
+
+
+def test_a_download_from_the_object_store_is_fetched_by_nginx_with_a_signed_link(
+    s3_storage, front, client, police_officer, campaign
+):
+    check_download_through(front, client, police_officer, campaign)
+
+
+def test_the_internal_locations_are_404_to_a_browser(front, police_officer, campaign, client):
+    material = make_material(campaign, file_bytes=png_bytes(), filename="poster.png")
+    cookie = {"Cookie": cookie_for(client, police_officer)}
+    stored = material.current_version.file.name
+    assert fetch(front.url, f"/_protected/media/{stored}", headers=cookie)[0] == 404
+    assert fetch(front.url, "/_protected/object", headers=cookie)[0] == 404
+    signed = {**cookie, "X-Portal-Object": f"/portal-test/{stored}"}
+    assert fetch(front.url, "/_protected/object", headers=signed)[0] == 404
+
+
+def test_a_download_refused_by_the_portal_sends_nothing(front, client, council_officer, campaign):
+    material = make_material(campaign, audience="police_forces", file_bytes=b"%PDF-secret")
+    status, _, body = fetch(
+        front.url,
+        reverse("campaigns:material-download", args=[material.pk]),
+        headers={"Cookie": cookie_for(client, council_officer)},
+    )
+    assert status == 404
+    assert b"%PDF-secret" not in body
+    assert not Download.objects.exists()
+
+
+def test_static_files_are_served_by_nginx(front):
+    static = Path(settings.STATIC_ROOT)
+    css = next(static.glob("portal/*.css"))
+    status, headers, body = fetch(front.url, f"/static/portal/{css.name}")
+    assert status == 200
+    assert body == css.read_bytes()
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+class RecordingUpstream:
+    """A web server that notes when the first byte of each request reaches it, and answers 200."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.first_byte_at: list[float] = []
+        self.received: list[int] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            with connection:
+                data = connection.recv(65536)
+                self.first_byte_at.append(time.monotonic())
+                total = len(data)
+                connection.settimeout(2)
+                try:
+                    while part := connection.recv(65536):
+                        total += len(part)
+                        if b"\r\n\r\n" in data and total >= self._expected(data):
+                            break
+                except TimeoutError:
+                    pass
+                self.received.append(total)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    @staticmethod
+    def _expected(head: bytes) -> int:
+        headers, _, _ = head.partition(b"\r\n\r\n")
+        for line in headers.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                return len(headers) + 4 + int(line.split(b":")[1])
+        return 0
+
+
+def test_an_upload_reaches_the_portal_only_once_nginx_has_all_of_it(tmp_path):
+    upstream = RecordingUpstream()
+    with nginx(
+        tmp_path / "nginx",
+        web_address=f"127.0.0.1:{upstream.port}",
+        media_root=tmp_path,
+        static_root=tmp_path,
+        upload_max_body_mb=8,
+    ) as server:
+        size = 3 * 1024 * 1024
+        sender = socket.create_connection(("127.0.0.1", server.port))
+        sender.sendall(
+            b"POST /upload/ HTTP/1.1\r\nHost: localhost\r\n"
+            b"Content-Type: application/octet-stream\r\n"
+            + f"Content-Length: {size}\r\n\r\n".encode()
+        )
+        sender.sendall(b"x" * (size // 2))
+        time.sleep(1.5)  # a slow client, half-way through its upload
+        assert upstream.first_byte_at == [], "the portal saw the upload before it was complete"
+        finished_at = time.monotonic()
+        sender.sendall(b"x" * (size - size // 2))
+        answer = sender.recv(4096)
+        sender.close()
+        assert answer.startswith(b"HTTP/1.1 200")
+        assert upstream.first_byte_at[0] >= finished_at
+        assert upstream.received[0] >= size
+
+        too_big = fetch(server.url, "/upload/", method="POST", body=b"x" * (9 * 1024 * 1024))
+        assert too_big[0] == 413
+        assert len(upstream.first_byte_at) == 1, "an upload over the limit never reaches it"
