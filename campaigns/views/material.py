@@ -115,6 +115,7 @@ def version_add(request: HttpRequest, pk: int) -> HttpResponse:
         kind=material.kind,
     )
     wants_json = request.headers.get("Accept") == "application/json"
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             version = material_services.submit_version(
@@ -132,6 +133,7 @@ def version_add(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(refused))
         except StorageUnavailable:
             form.add_error(None, StorageUnavailable.message)
+            status = 503
         else:
             if wants_json:
                 return JsonResponse(
@@ -143,7 +145,7 @@ def version_add(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(_detail_url(material))
     if request.method == "POST" and wants_json:
         errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
-        return JsonResponse({"ok": False, "errors": errors}, status=400)
+        return JsonResponse({"ok": False, "errors": errors}, status=503 if status == 503 else 400)
     latest = material.latest_version
     if not form.is_bound and latest is not None:
         form.initial.update({"text": latest.text, "alt_text": latest.alt_text})
@@ -151,6 +153,7 @@ def version_add(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "campaigns/version_form.html",
         {"material": material, "form": form, "limit": upload_limit_bytes(material.kind)},
+        status=status,
     )
 
 

@@ -147,6 +147,7 @@ def material_add(request: HttpRequest, slug: str) -> HttpResponse:
         details_form=details,
     )
     wants_json = request.headers.get("Accept") == "application/json"
+    status = 200
     if request.method == "POST":
         if details.is_valid() and content.is_valid():
             try:
@@ -167,6 +168,7 @@ def material_add(request: HttpRequest, slug: str) -> HttpResponse:
                 )
             except StorageUnavailable:
                 content.add_error(None, StorageUnavailable.message)
+                status = 503
             else:
                 url = reverse("campaigns:material-detail", args=[version.material_id])
                 if wants_json:
@@ -176,7 +178,10 @@ def material_add(request: HttpRequest, slug: str) -> HttpResponse:
                 )
                 return redirect(url)
         if wants_json:
-            return JsonResponse({"ok": False, "errors": _form_errors(details, content)}, status=400)
+            return JsonResponse(
+                {"ok": False, "errors": _form_errors(details, content)},
+                status=503 if status == 503 else 400,
+            )
     return render(
         request,
         "campaigns/material_form.html",
@@ -187,6 +192,7 @@ def material_add(request: HttpRequest, slug: str) -> HttpResponse:
             "owner": owner,
             "limits": _limits_for_script(),
         },
+        status=status,
     )
 
 

@@ -40,6 +40,14 @@ def stored_files(root: Path) -> list[Path]:
     return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
 
 
+def assert_form_kept_with_storage_message(response, kept: str) -> None:
+    """The form again, as filled in, saying that nothing was saved because of the store."""
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "The file store cannot be reached just now, so nothing was saved." in page
+    assert kept in page
+
+
 def assert_error_page(response) -> None:
     """The portal's own 500 page: what a person sees when something unexpected fails."""
     assert response.status_code == 500
@@ -223,8 +231,7 @@ def test_an_upload_the_storage_cannot_keep_saves_nothing(
     client = client_for(charity_admin)
     client.raise_request_exception = False
     response = client.post(reverse("campaigns:material-add", args=[campaign.slug]), poster_data())
-    # The OSError is not handled by the view: the person sees the portal's error page.
-    assert_error_page(response)
+    assert_form_kept_with_storage_message(response, 'value="Launch poster"')
     assert_no_material_saved()
     assert stored_files(unusable_media_root) == [unusable_media_root / "not-a-folder"]
 
@@ -239,8 +246,9 @@ def test_an_upload_from_the_page_script_the_storage_cannot_keep_saves_nothing(
         poster_data(),
         HTTP_ACCEPT="application/json",
     )
-    # The script asked for JSON and gets the HTML error page: it can only say "failed".
-    assert_error_page(response)
+    # The script asked for JSON and gets the reason, to show beside the file it sent.
+    assert response.status_code == 503
+    assert "nothing was saved" in " ".join(response.json()["errors"]["__all__"])
     assert_no_material_saved()
 
 
@@ -254,7 +262,7 @@ def test_an_upload_whose_preview_cannot_be_stored_leaves_no_file(
     client = client_for(charity_admin)
     client.raise_request_exception = False
     response = client.post(reverse("campaigns:material-add", args=[campaign.slug]), poster_data())
-    assert_error_page(response)
+    assert_form_kept_with_storage_message(response, 'value="Launch poster"')
     assert_no_material_saved()
     assert stored_files(media) == [media / "previews"]
 
@@ -267,7 +275,7 @@ def test_evidence_the_storage_cannot_keep_saves_no_activity(
     response = client.post(
         reverse("campaigns:activity-create", args=[campaign.slug]), activity_data()
     )
-    assert_error_page(response)
+    assert_form_kept_with_storage_message(response, 'value="Yeovil library"')
     assert_no_activity_saved()
     assert stored_files(unusable_media_root) == [unusable_media_root / "not-a-folder"]
 
