@@ -5,9 +5,7 @@ downloads and audit entries, and backup and restore."""
 import hashlib
 import io
 import json
-import shutil
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -18,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, models, transaction
 from django.urls import reverse
@@ -55,6 +54,7 @@ from tests.factories import (
     make_user,
     png_bytes,
 )
+from tests.stored import remove_every_stored_file, replace_stored_file, stored_contents
 
 # --- The world: a row that points at one person through every link there is -----------------
 
@@ -599,14 +599,6 @@ def everything() -> dict[str, list]:
     return rows
 
 
-def stored_files(root: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in root.rglob("*")
-        if path.is_file()
-    }
-
-
 def test_a_backup_restores_every_record_and_every_file_into_an_empty_database(
     transactional_db, settings, tmp_path
 ):
@@ -631,8 +623,7 @@ def test_a_backup_restores_every_record_and_every_file_into_an_empty_database(
     ).tags.create(name="launch")
     session_for(officer)
     before = everything()
-    media = Path(settings.MEDIA_ROOT)
-    files_before = stored_files(media)
+    files_before = stored_contents()
     assert len(files_before) == 5  # Three pieces of material, the evidence and an import.
     folder = tmp_path / "backup"
 
@@ -648,15 +639,15 @@ def test_a_backup_restores_every_record_and_every_file_into_an_empty_database(
     assert folder.stat().st_mode & 0o077 == 0  # Only its owner may read it.
 
     call_command("flush", interactive=False, verbosity=0)
-    shutil.rmtree(media)
-    assert not get_user_model().objects.exists() and not media.exists()
+    remove_every_stored_file()
+    assert not get_user_model().objects.exists() and stored_contents() == {}
 
     out = io.StringIO()
     call_command("restore_portal", str(folder), stdout=out)
 
     assert "Verified" in out.getvalue()
     assert everything() == before
-    assert stored_files(media) == files_before
+    assert stored_contents() == files_before
     with pytest.raises(CommandError, match="already holds data"):
         call_command("restore_portal", str(folder), stdout=io.StringIO())
 
@@ -690,9 +681,8 @@ def test_verification_names_every_missing_or_changed_file_and_count(
     manifest = backup.back_up(tmp_path / "backup")
     assert backup.verify(manifest) == []
     first, second = sorted(manifest["files"])
-    media = Path(settings.MEDIA_ROOT)
-    (media / first).unlink()
-    (media / second).write_bytes(b"tampered")
+    default_storage.delete(first)
+    replace_stored_file(second, b"tampered")
     make_user("new@example.org")
     assert backup.verify(manifest) == [
         f"agencies.User: {manifest['counts']['agencies.User']} rows in the backup, "
