@@ -168,6 +168,9 @@ def seaweedfs(folder: Path) -> Iterator[S3Server]:
         f"-s3.config={identities}",
         *(f"-{name}.port={port}" for name, port in ports.items()),
         *(f"-{name}.port.grpc={port}" for name, port in grpc.items()),
+        # Catalog servers the portal does not use, on fixed ports by default: off.
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
     ]
     log = (folder / "weed.log").open("wb")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=folder)  # noqa: S603
