@@ -14,7 +14,8 @@ TEST_ENV := SECRET_KEY=test-suite-only-not-a-secret PORTAL_BASE_URL=http://tests
 
 # Production-like settings for Django's deployment checklist.
 DEPLOY_ENV := SECRET_KEY=deployment-check-only-5c0e9a27d1f84b6e93a2c7d08f1e4b5a6c9d2e7f3a1b8c4d \
-	ALLOWED_HOSTS=portal.example.org PORTAL_BASE_URL=https://portal.example.org
+	ALLOWED_HOSTS=portal.example.org PORTAL_BASE_URL=https://portal.example.org \
+	REDIS_URL=redis://127.0.0.1:6379/0
 
 # The lock files pin every package, dependencies included, with the hashes of its published
 # files; they are written from requirements.txt and requirements-dev.txt by `make lock`.
