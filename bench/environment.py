@@ -59,8 +59,11 @@ class Server:
         worker_class: str = "sync",
         threads: int = 1,
         extra_args: tuple[str, ...] = (),
+        variables: dict[str, str] | None = None,
     ) -> None:
         self.environment = environment
+        # The environment's variables, with these on top (e.g. MEDIA_STORAGE=s3, DOWNLOADS_VIA).
+        self.variables = {**environment.variables, **(variables or {})}
         self.workers_wanted = workers
         self.worker_class = worker_class
         self.port = free_port()
@@ -111,7 +114,7 @@ class Server:
             self.process = subprocess.Popen(
                 self.command,
                 cwd=PROJECT,
-                env=self.environment.variables,
+                env=self.variables,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
@@ -266,10 +269,16 @@ class Environment:
         worker_class: str = "sync",
         threads: int = 1,
         extra_args: tuple[str, ...] = (),
+        variables: dict[str, str] | None = None,
     ) -> Server:
         """A gunicorn server for this environment; start it with `with env.server() as server:`."""
         return Server(
-            self, workers=workers, worker_class=worker_class, threads=threads, extra_args=extra_args
+            self,
+            workers=workers,
+            worker_class=worker_class,
+            threads=threads,
+            extra_args=extra_args,
+            variables=variables,
         )
 
     def sign_in(self, user) -> dict[str, str]:
