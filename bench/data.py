@@ -1,20 +1,23 @@
 """People, campaigns and material for benchmarks, made directly with the ORM.
 
 As tests/factories.py does, rows are created directly rather than through the portal's services, so
-that setting up a benchmark is quick and measures nothing. Material files are written straight into
-MEDIA_ROOT, in chunks, at the path the MaterialVersion.file field points to: a 200 MB film never
-passes through memory or an upload. People get an unusable password (nothing to hash): the
+that setting up a benchmark is quick and measures nothing. Material files are made as they are
+stored, in chunks, through the storage API (a folder or a bucket): a 200 MB film never passes
+through memory or an upload. People get an unusable password (nothing to hash): the
 environment signs them in by session.
 """
 
 import functools
 import hashlib
+import io
 import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -118,11 +121,14 @@ def film(
         status=MaterialVersion.Status.APPROVED,
         decided_at=timezone.now(),
     )
-    version.file.name = material_path(version, filename)
-    path = Path(settings.MEDIA_ROOT) / version.file.name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    version.sha256 = _write(path, size, start=MP4_HEADER + stamp.to_bytes(8, "big"))
+    generated = _Generated(size, start=MP4_HEADER + stamp.to_bytes(8, "big"))
+    version.file.name = default_storage.save(
+        material_path(version, filename), File(generated, name=filename)
+    )
+    version.sha256 = generated.digest.hexdigest()
     version.save()
+    # The file on disk, for the benchmarks' plain-read baselines (local storage, as they run).
+    path = Path(settings.MEDIA_ROOT) / version.file.name
     return StoredFile(material=material, version=version, path=path, size=size)
 
 
@@ -131,21 +137,32 @@ def _random_mib() -> memoryview:
     return memoryview(os.urandom(CHUNK))
 
 
-def _write(path: Path, size: int, *, start: bytes) -> str:
-    """Write `size` bytes to the path, in chunks; return their SHA-256."""
-    pattern = _random_mib()
-    digest = hashlib.sha256()
-    with path.open("wb") as file:
-        head = start[:size]
-        file.write(head)
-        digest.update(head)
-        left = size - len(head)
-        while left > 0:
-            chunk = pattern[: min(left, CHUNK)]
-            file.write(chunk)
-            digest.update(chunk)
-            left -= len(chunk)
-    return digest.hexdigest()
+class _Generated(io.RawIOBase):
+    """`size` bytes made as they are read (the start, then one random MiB repeated), hashed as
+    they go: stored through the storage API, to a folder or a bucket, without sitting in memory."""
+
+    def __init__(self, size: int, *, start: bytes) -> None:
+        self.size = size
+        self.position = 0
+        self.start = start[:size]
+        self.digest = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.position >= self.size:
+            return 0
+        if self.position < len(self.start):
+            chunk = self.start[self.position :]
+        else:
+            offset = (self.position - len(self.start)) % CHUNK
+            chunk = _random_mib()[offset:]
+        count = min(len(chunk), len(buffer), self.size - self.position)
+        buffer[:count] = chunk[:count]
+        self.digest.update(chunk[:count])
+        self.position += count
+        return count
 
 
 # --- A campaign at scale: many partners, their activity records and the region's figures ---------
