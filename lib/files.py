@@ -122,6 +122,8 @@ def stored_file_response(
     if settings.DOWNLOADS_VIA == "nginx":
         check_reachable(field_file)
         response = _mark_protected(HttpResponse(content_type=content_type))
+        # nginx passes Content-Disposition, Content-Type and Cache-Control on from this answer,
+        # and adds nosniff and the CSP itself (it drops the others of an X-Accel-Redirect).
         response["Content-Disposition"] = disposition
         storage = field_file.storage
         if is_object_storage(storage):

@@ -74,6 +74,7 @@ def test_the_deployment_checklist_passes_with_production_settings():
         SECRET_KEY="a-long-random-production-secret-key-with-plenty-of-characters-0123456789",
         ALLOWED_HOSTS="portal.example.org",
         PORTAL_BASE_URL="https://portal.example.org",
+        REDIS_URL="redis://127.0.0.1:6379/0",
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
