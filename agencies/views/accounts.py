@@ -23,10 +23,11 @@ from agencies.forms import (
     SignInForm,
 )
 from agencies.models import Membership, UserManager
+from agencies.security import record_failed_sign_in
 from agencies.sessions import INVITATION_SESSION_KEY, NEXT_AFTER_SECOND_STEP, SIGNED_IN_AT
 from audit.models import AuditEntry
 from audit.services import record
-from lib import ratelimit, security_log
+from lib import ratelimit
 from lib.addresses import client_address
 
 
@@ -51,13 +52,11 @@ class SignInView(auth_views.LoginView):
         )
 
     def form_invalid(self, form):
-        email = (form.data.get("username") or "")[:254]
-        record(
+        record_failed_sign_in(
             AuditEntry.Action.SIGN_IN_FAILED,
+            form.data.get("username") or "",
             address=client_address(self.request),
-            data={"email": email},
         )
-        security_log.event("sign_in_failed", email=email)
         return super().form_invalid(form)
 
 

@@ -245,7 +245,18 @@ def test_a_lead_changes_a_colleagues_role_and_it_is_audited(
     membership.refresh_from_db()
     assert membership.role == "lead"
     entry = AuditEntry.objects.get(action="person.role_changed")
-    assert entry.data == {"from": "member", "to": "lead"}
+    assert entry.data == {
+        "from": "member",
+        "to": "lead",
+        "from_label": "Partner member",
+        "to_label": "Partner lead",
+    }
+    assert (entry.subject_user, entry.organisation) == (police_officer, force_a)
+    # The trail shows the role before and after, on the page and in the export.
+    client = client_for(force_lead)
+    assert "Partner member → Partner lead" in client.get(reverse("audit-trail")).content.decode()
+    export = b"".join(client.get(reverse("audit-export")).streaming_content).decode()
+    assert "Partner member → Partner lead" in export
 
 
 def test_a_lead_cannot_make_a_campaign_admin_or_change_their_own_role(
