@@ -22,7 +22,6 @@ from agencies.models import RecoveryCode, User
 RECOVERY_CODE_COUNT = 10
 # Ten characters from a 32-letter alphabet: 50 bits, and no 0/O or 1/I to misread.
 RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-PENDING_SETUP_KEY = "portal_two_step_setup_device"
 
 
 def required_for(user: User) -> bool:
@@ -51,11 +50,17 @@ def pending_step(user: User) -> str | None:
     return None
 
 
-def new_device(user: User) -> TOTPDevice:
-    """An unconfirmed device for enrolment; it becomes the person's once a code from it works."""
-    return TOTPDevice.objects.create(
-        user=user, name="Authenticator app", confirmed=False, tolerance=0
-    )
+def pending_device(user: User) -> TOTPDevice:
+    """The authenticator being set up: the same one until a code from it works, whichever
+    session asks, so an app that already holds its key keeps working after signing in again
+    (the key is shown only to someone who has signed in with the person's password, who could
+    start a set-up of their own anyway)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=user, name="Authenticator app", confirmed=False, tolerance=0
+        )
+    return device
 
 
 def secret_of(device: TOTPDevice) -> str:
@@ -79,6 +84,26 @@ def check_code(device: TOTPDevice, code: str) -> bool:
     with transaction.atomic():
         locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
         verified = locked.verify_token(code)
+    device.refresh_from_db()
+    return verified
+
+
+def check_set_up_code(device: TOTPDevice, code: str) -> bool:
+    """Check the code that proves a new app holds the key.
+
+    Unlike at sign-in, wrong codes here do not make the next one wait: the person was just shown
+    the key, so there is nothing to guess, and a right code straight after a typo must work. The
+    view's rate limit still caps how many codes are tried.
+    """
+    code = "".join(code.split())
+    if not code.isdigit() or len(code) != device.digits:
+        return False
+    with transaction.atomic():
+        locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        locked.throttle_reset(commit=False)
+        verified = locked.verify_token(code)
+        if not verified:
+            locked.throttle_reset(commit=True)
     device.refresh_from_db()
     return verified
 

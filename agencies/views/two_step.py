@@ -121,19 +121,13 @@ def set_up(request: HttpRequest) -> HttpResponse:
     if two_step.confirmed_device(user) is not None:
         # Setting up again goes through the page that asks for the password and a code.
         return redirect("agencies:two-step" if user.is_verified() else "agencies:two-step-verify")
-    device = TOTPDevice.objects.filter(
-        user=user, confirmed=False, pk=request.session.get(two_step.PENDING_SETUP_KEY)
-    ).first()
-    if device is None:
-        device = two_step.new_device(user)
-        request.session[two_step.PENDING_SETUP_KEY] = device.pk
+    device = two_step.pending_device(user)
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not ratelimit.allow("two-step-code", str(user.pk), limit=10, window_seconds=300):
             return ratelimit.too_many(request, "two-step-code", 5)
-        if form.is_valid() and two_step.check_code(device, form.cleaned_data["code"]):
+        if form.is_valid() and two_step.check_set_up_code(device, form.cleaned_data["code"]):
             codes = two_step.confirm_enrolment(user, device)
-            request.session.pop(two_step.PENDING_SETUP_KEY, None)
             _signed_in(request, device, "authenticator code")
             record(
                 AuditEntry.Action.MFA_ENROLLED,

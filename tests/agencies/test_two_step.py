@@ -4,6 +4,7 @@ re-authentication for changes, and who may skip it."""
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -63,6 +64,43 @@ def test_a_wrong_set_up_code_turns_nothing_on(client, police_officer):
     assert "not right" in response.content.decode()
     assert not TOTPDevice.objects.filter(user=police_officer, confirmed=True).exists()
     assert client.get(reverse("home")).status_code == 302
+
+
+def code_now(device) -> str:
+    """The code an app shows now, computed without touching the device (unlike current_code,
+    which also clears any wait after wrong codes)."""
+    device.refresh_from_db()
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+
+def test_during_set_up_a_right_code_straight_after_a_wrong_one_is_accepted(client, police_officer):
+    password_step(client, police_officer)
+    client.get(SET_UP)
+    device = TOTPDevice.objects.get(user=police_officer, confirmed=False)
+    for typo in ("000000", "123456", "999999"):
+        assert "not right" in client.post(SET_UP, {"code": typo}).content.decode()
+    response = client.post(SET_UP, {"code": code_now(device)})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("agencies:two-step-codes")
+    device.refresh_from_db()
+    assert device.confirmed
+
+
+def test_signing_in_again_before_finishing_set_up_keeps_the_key_the_app_already_has(
+    police_officer,
+):
+    first, second = Client(), Client()
+    password_step(first, police_officer)
+    shown_first = "".join(first.get(SET_UP).context["secret_groups"])
+    # The person added the key to their app, then signed in again (another browser, or after
+    # the session ended) before typing a code.
+    password_step(second, police_officer)
+    shown_again = "".join(second.get(SET_UP).context["secret_groups"])
+    assert shown_again == shown_first
+    device = TOTPDevice.objects.get(user=police_officer, confirmed=False)
+    response = second.post(SET_UP, {"code": code_now(device)})
+    assert response["Location"] == reverse("agencies:two-step-codes")
+    assert TOTPDevice.objects.filter(user=police_officer).count() == 1
 
 
 def test_a_code_works_once(client, police_officer):
