@@ -1,8 +1,9 @@
 """Two-step sign-in: a password, then a code from an authenticator app (TOTP, django-otp).
 
-Codes are checked with no extra time tolerance, each works once (django-otp refuses a code from a
-time step already used), and wrong codes slow down (django-otp's throttling doubles the wait).
-Recovery codes are ours: hashed, shown once, each usable once.
+Codes are checked with no extra time tolerance, and each works once (django-otp refuses a code
+from a time step already used). How many may be tried is limited per person and network address
+in the views, not by django-otp's throttle, which anyone with the password could use to lock the
+person out. Recovery codes are ours: hashed, shown once, each usable once.
 """
 
 import secrets
@@ -106,14 +107,6 @@ def check_set_up_code(device: TOTPDevice, code: str) -> bool:
             locked.throttle_reset(commit=True)
     device.refresh_from_db()
     return verified
-
-
-def wait_seconds(device: TOTPDevice) -> int:
-    """How long before another code will be checked, after wrong ones."""
-    allowed, details = device.verify_is_allowed()
-    if allowed or not details or "locked_until" not in details:
-        return 0
-    return max(1, int((details["locked_until"] - timezone.now()).total_seconds()) + 1)
 
 
 def mark_verified(request, device: TOTPDevice) -> None:
