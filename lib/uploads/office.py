@@ -56,9 +56,9 @@ _EXTERNAL_REFUSAL = (
     "removed (File, Info, Edit Links to Files, then Break Link) and upload that."
 )
 _LINK_REFUSAL = (
-    "This {description} has a link that opens a program rather than a web page ({target}), "
-    "which the portal does not accept. Remove the link, or link to a web page, and upload it "
-    "again."
+    "This {description} has a link that opens something other than a web page or an e-mail "
+    "({target}), which the portal does not accept. Remove the link, or link to a web page, and "
+    "upload it again."
 )
 _EMBEDDED_REFUSAL = (
     "This {description} contains an embedded object ({part}), which could run by itself when "

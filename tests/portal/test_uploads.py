@@ -720,7 +720,7 @@ def test_it_refuses_a_link_that_starts_a_program():
     document_rels = rels(relationship("hyperlink", "ms-msdt:/id PCWDiagnostic /skip force"))
     content = docx_bytes(("word/_rels/document.xml.rels", document_rels))
     message = refusal(content, "release.docx", allowed=PRESS_RELEASE)
-    assert "a link that opens a program rather than a web page (ms-msdt:" in message
+    assert "a link that opens something other than a web page or an e-mail (ms-msdt:" in message
 
 
 OLE_FILE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
