@@ -1,9 +1,15 @@
+import logging
+
 from django import forms
 from django.contrib.auth import authenticate, password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
 
 from agencies.models import Organisation, User, UserManager, roles_for
+
+logger = logging.getLogger(__name__)
 
 
 class SignInForm(AuthenticationForm):
@@ -196,3 +202,46 @@ class RoleForm(forms.Form):
         self.fields["role"].choices = roles_for(
             organisation, inviter_is_admin=changer.is_campaign_admin
         )
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's reset form, doing the same work whether the address has an account or not.
+
+    For an address of nobody (or of someone who may not reset a password), the link and the
+    e-mail are made for a stand-in person who is never saved, exactly as for a real one; only
+    the hand-off to the mail server is left out. So the page takes the same time and says the
+    same thing either way, and its timing tells nobody whether an address has an account.
+    """
+
+    def get_users(self, email):
+        users = list(super().get_users(email))
+        return users or [User(email=UserManager.normalize_email(email))]
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        message = EmailMultiAlternatives(
+            subject, render_to_string(email_template_name, context), from_email, [to_email]
+        )
+        if html_email_template_name is not None:
+            message.attach_alternative(
+                render_to_string(html_email_template_name, context), "text/html"
+            )
+        if context["user"].pk is None:
+            # The stand-in: its message is made as a mail backend makes it, and never sent.
+            message.message()
+            return
+        try:
+            message.send()
+        except Exception:
+            # As Django's own form: the page must not say whether an e-mail was due.
+            logger.exception(
+                "Failed to send a password reset e-mail to person %s", context["user"].pk
+            )

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from agencies.models import UserManager
+from agencies.models import User, UserManager
 from audit.models import AuditEntry
 from audit.services import record
 from lib import security_log
@@ -18,13 +18,35 @@ def axes_username(request: HttpRequest, credentials: dict | None) -> str:
     return UserManager.normalize_email(value)
 
 
+def person_with_address(email: str) -> User | None:
+    """The person whose address was typed at sign-in, if it is anyone's: failed sign-ins and
+    lockouts are recorded against them (and so their organisation), never shown to the visitor."""
+    normalised = UserManager.normalize_email(email)
+    if not normalised:
+        return None
+    return User.objects.filter(email__iexact=normalised).first()
+
+
+def record_failed_sign_in(action: str, email: str, *, address: str | None) -> None:
+    """A failed sign-in or a lockout, in the audit trail and the security log."""
+    email = email[:254]
+    record(
+        action,
+        address=address,
+        subject_user=person_with_address(email),
+        data={"email": email},
+    )
+    # The security log names events as the audit trail does: "sign_in_failed", "locked_out".
+    security_log.event(action.removeprefix("auth."), email=email)
+
+
 def locked_out(
     request: HttpRequest, credentials: dict | None = None, *args, **kwargs
 ) -> HttpResponse:
-    email = axes_username(request, credentials)
-    record(
-        AuditEntry.Action.LOCKED_OUT, address=client_address(request), data={"email": email[:254]}
+    record_failed_sign_in(
+        AuditEntry.Action.LOCKED_OUT,
+        axes_username(request, credentials),
+        address=client_address(request),
     )
-    security_log.event("locked_out", email=email[:254])
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "agencies/locked_out.html", {"minutes": minutes}, status=429)

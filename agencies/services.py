@@ -252,7 +252,12 @@ def change_role(
             organisation=locked.organisation,
             subject_user=locked.user,
             target=locked,
-            data={"from": previous, "to": role},
+            data={
+                "from": previous,
+                "to": role,
+                "from_label": Membership.Role(previous).label,
+                "to_label": Membership.Role(role).label,
+            },
         )
     return locked
 

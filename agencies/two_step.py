@@ -1,8 +1,9 @@
 """Two-step sign-in: a password, then a code from an authenticator app (TOTP, django-otp).
 
-Codes are checked with no extra time tolerance, each works once (django-otp refuses a code from a
-time step already used), and wrong codes slow down (django-otp's throttling doubles the wait).
-Recovery codes are ours: hashed, shown once, each usable once.
+Codes are checked with no extra time tolerance, and each works once (django-otp refuses a code
+from a time step already used). How many may be tried is limited per person and network address
+in the views, not by django-otp's throttle, which anyone with the password could use to lock the
+person out. Recovery codes are ours: hashed, shown once, each usable once.
 """
 
 import secrets
@@ -22,7 +23,6 @@ from agencies.models import RecoveryCode, User
 RECOVERY_CODE_COUNT = 10
 # Ten characters from a 32-letter alphabet: 50 bits, and no 0/O or 1/I to misread.
 RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-PENDING_SETUP_KEY = "portal_two_step_setup_device"
 
 
 def required_for(user: User) -> bool:
@@ -51,11 +51,17 @@ def pending_step(user: User) -> str | None:
     return None
 
 
-def new_device(user: User) -> TOTPDevice:
-    """An unconfirmed device for enrolment; it becomes the person's once a code from it works."""
-    return TOTPDevice.objects.create(
-        user=user, name="Authenticator app", confirmed=False, tolerance=0
-    )
+def pending_device(user: User) -> TOTPDevice:
+    """The authenticator being set up: the same one until a code from it works, whichever
+    session asks, so an app that already holds its key keeps working after signing in again
+    (the key is shown only to someone who has signed in with the person's password, who could
+    start a set-up of their own anyway)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=user, name="Authenticator app", confirmed=False, tolerance=0
+        )
+    return device
 
 
 def secret_of(device: TOTPDevice) -> str:
@@ -83,12 +89,24 @@ def check_code(device: TOTPDevice, code: str) -> bool:
     return verified
 
 
-def wait_seconds(device: TOTPDevice) -> int:
-    """How long before another code will be checked, after wrong ones."""
-    allowed, details = device.verify_is_allowed()
-    if allowed or not details or "locked_until" not in details:
-        return 0
-    return max(1, int((details["locked_until"] - timezone.now()).total_seconds()) + 1)
+def check_set_up_code(device: TOTPDevice, code: str) -> bool:
+    """Check the code that proves a new app holds the key.
+
+    Unlike at sign-in, wrong codes here do not make the next one wait: the person was just shown
+    the key, so there is nothing to guess, and a right code straight after a typo must work. The
+    view's rate limit still caps how many codes are tried.
+    """
+    code = "".join(code.split())
+    if not code.isdigit() or len(code) != device.digits:
+        return False
+    with transaction.atomic():
+        locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        locked.throttle_reset(commit=False)
+        verified = locked.verify_token(code)
+        if not verified:
+            locked.throttle_reset(commit=True)
+    device.refresh_from_db()
+    return verified
 
 
 def mark_verified(request, device: TOTPDevice) -> None:

@@ -127,6 +127,18 @@ class AuditEntry(models.Model):
     def action_label(self) -> str:
         return action_label(self.action)
 
+    @property
+    def details(self) -> str:
+        """What changed, in words, for entries whose data says ("Partner member → Partner
+        lead" for a role change). The code that records the change stores the labels, as they
+        read then, beside the values."""
+        data = self.data if isinstance(self.data, dict) else {}
+        if "from" not in data or "to" not in data:
+            return ""
+        before = data.get("from_label") or data["from"]
+        after = data.get("to_label") or data["to"]
+        return f"{before} → {after}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise TypeError("Audit entries are append-only and cannot be changed.")

@@ -4,11 +4,14 @@ from audit.models import AuditEntry
 
 # A person's own sign-ins, account changes and exports are recorded where no organisation is in
 # question; they belong to the person's organisation, so that its lead (and the charity's campaign
-# admins, for their own staff) find them in the audit trail. Someone in several organisations has
-# no single one: their entries stay without, as before.
+# admins, for their own staff) find them in the audit trail. The person is the actor, or, for a
+# failed sign-in or a lockout (where nobody is signed in), the subject: the person whose address
+# was typed. Someone in several organisations has no single one: their entries stay without.
 PERSONAL_ACTIONS = frozenset(
     {
         AuditEntry.Action.SIGNED_IN,
+        AuditEntry.Action.SIGN_IN_FAILED,
+        AuditEntry.Action.LOCKED_OUT,
         AuditEntry.Action.SIGNED_OUT,
         AuditEntry.Action.MFA_FAILED,
         AuditEntry.Action.MFA_ENROLLED,
@@ -41,8 +44,9 @@ def record(
         raise ValueError(f"{action!r} is not an audit action: add it to AuditEntry.Action.")
     if actor is not None and not actor.is_authenticated:
         actor = None
-    if organisation is None and actor is not None and action in PERSONAL_ACTIONS:
-        memberships = actor.active_memberships
+    person = actor if actor is not None else subject_user
+    if organisation is None and person is not None and action in PERSONAL_ACTIONS:
+        memberships = person.active_memberships
         organisation = memberships[0].organisation if len(memberships) == 1 else None
     return AuditEntry.objects.create(
         action=action,

@@ -139,8 +139,11 @@ MFA_DEMO_OFF = env_bool("MFA_DEMO_OFF", False)
 if MFA_DEMO_OFF and not DEBUG:
     raise ImproperlyConfigured("MFA_DEMO_OFF is for the demo only: it needs DEBUG on.")
 OTP_TOTP_ISSUER = "Campaign partner portal"
-# Each failed code doubles the wait before the next attempt (1 s, 2 s, 4 s...).
-OTP_TOTP_THROTTLE_FACTOR = 1
+# django-otp's own throttle is off: it counts wrong codes per authenticator from every network
+# address together and doubles the wait each time, so anyone who had only the password could lock
+# the person out for hours. The code step's limits are per person and address instead
+# (agencies/views/two_step.py).
+OTP_TOTP_THROTTLE_FACTOR = 0
 # Nobody, staff included, may read another person's authenticator secret or its QR code in the
 # Django admin: whoever holds the secret holds that person's second step.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True

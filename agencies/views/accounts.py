@@ -19,10 +19,12 @@ from agencies.forms import (
     ExistingAccountForm,
     InvitationForm,
     NewAccountForm,
+    PasswordResetRequestForm,
     RoleForm,
     SignInForm,
 )
 from agencies.models import Membership, UserManager
+from agencies.security import record_failed_sign_in
 from agencies.sessions import INVITATION_SESSION_KEY, NEXT_AFTER_SECOND_STEP, SIGNED_IN_AT
 from audit.models import AuditEntry
 from audit.services import record
@@ -51,13 +53,11 @@ class SignInView(auth_views.LoginView):
         )
 
     def form_invalid(self, form):
-        email = (form.data.get("username") or "")[:254]
-        record(
+        record_failed_sign_in(
             AuditEntry.Action.SIGN_IN_FAILED,
+            form.data.get("username") or "",
             address=client_address(self.request),
-            data={"email": email},
         )
-        security_log.event("sign_in_failed", email=email)
         return super().form_invalid(form)
 
 
@@ -84,19 +84,23 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "emails/password_reset/body.txt"
     html_email_template_name = "emails/password_reset/body.html"
     subject_template_name = "emails/password_reset/subject.txt"
+    form_class = PasswordResetRequestForm
     success_url = reverse_lazy("agencies:password-reset-done")
 
     def post(self, request, *args, **kwargs):
-        # Limits per network address and per address typed; the same for addresses with and
-        # without an account, so the limit reveals nothing.
+        # Limits per network address, and per network address and address typed together: never
+        # per address typed alone, or a stranger asking for a person's reset three times would
+        # block that person's own request for an hour. Past the second limit the page answers
+        # as ever and no e-mail goes (the person asking learns nothing about the address).
+        address = client_address(request) or ""
         email = UserManager.normalize_email(request.POST.get("email", ""))
-        if not (
-            ratelimit.allow(
-                "password-reset-ip", client_address(request) or "", limit=10, window_seconds=900
-            )
-            and ratelimit.allow("password-reset-email", email, limit=3, window_seconds=3600)
-        ):
+        if not ratelimit.allow("password-reset-ip", address, limit=10, window_seconds=900):
             return ratelimit.too_many(request, "password-reset", 15)
+        if not ratelimit.allow(
+            "password-reset-email", f"{address} {email}", limit=3, window_seconds=3600
+        ):
+            security_log.event("rate_limited", scope="password-reset-email")
+            return redirect(self.get_success_url())
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):

@@ -100,6 +100,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
             entry.campaign.name if entry.campaign_id else "",
             entry.subject_user.email if entry.subject_user_id else "",
             entry.target_repr,
+            entry.details,
             entry.ip_address or "",
         ]
         for entry in entries.iterator(chunk_size=2000)
@@ -112,6 +113,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         "Campaign",
         "To whom",
         "What it was done to",
+        "Change",
         "Address",
     ]
     return csv_response(header, rows, f"audit-{timezone.localdate():%Y-%m-%d}.csv")

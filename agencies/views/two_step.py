@@ -21,6 +21,16 @@ from lib import ratelimit, security_log
 from lib.addresses import client_address
 
 NEW_CODES_KEY = "portal_new_recovery_codes"
+
+# How many codes may be typed for one person. From one network address: 10 in 5 minutes for
+# authenticator codes (5 in 15 for recovery codes), the brute-force protection. From everywhere
+# together: twice that in the same windows. One address alone, such as a stranger who has only the
+# password, can never use up the person's own allowance; an attack from many addresses holds the
+# person up until the window ends (minutes), never for an hour.
+CODE_LIMITS = {
+    "two-step-code": (10, 20, 300),
+    "recovery-code": (5, 10, 900),
+}
 WRONG_CODE = (
     "That code is not right, or has already been used. Codes change every 30 seconds: enter the "
     "one your app shows now."
@@ -34,6 +44,16 @@ def _next_url(request: HttpRequest) -> str:
     ):
         return candidate
     return reverse("home")
+
+
+def _code_attempt_allowed(request: HttpRequest, scope: str) -> bool:
+    per_address, per_person, window = CODE_LIMITS[scope]
+    person = str(request.user.pk)
+    address = client_address(request) or ""
+    # Attempts an address may not make are not counted against the person.
+    return ratelimit.allow(
+        f"{scope}-address", f"{person} {address}", limit=per_address, window_seconds=window
+    ) and ratelimit.allow(f"{scope}-person", person, limit=per_person, window_seconds=window)
 
 
 def _signed_in(request: HttpRequest, device: TOTPDevice, how: str) -> None:
@@ -57,27 +77,15 @@ def verify(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if not ratelimit.allow("two-step-code", str(user.pk), limit=10, window_seconds=300):
+        if not _code_attempt_allowed(request, "two-step-code"):
             return ratelimit.too_many(request, "two-step-code", 5)
-        wait = two_step.wait_seconds(device)
-        if wait:
-            form.is_valid()
-            form.add_error("code", f"Too many wrong codes: wait {wait} seconds, then try again.")
-            record(
-                AuditEntry.Action.MFA_FAILED,
-                actor=user,
-                address=client_address(request),
-                data={"waiting": wait},
-            )
-            security_log.event("mfa_throttled", wait_seconds=wait)
-        elif form.is_valid() and two_step.check_code(device, form.cleaned_data["code"]):
+        if form.is_valid() and two_step.check_code(device, form.cleaned_data["code"]):
             _signed_in(request, device, "authenticator code")
             return redirect(_next_url(request))
-        else:
-            record(AuditEntry.Action.MFA_FAILED, actor=user, address=client_address(request))
-            security_log.event("mfa_failed")
-            if form.is_bound and "code" not in form.errors:
-                form.add_error("code", WRONG_CODE)
+        record(AuditEntry.Action.MFA_FAILED, actor=user, address=client_address(request))
+        security_log.event("mfa_failed")
+        if form.is_bound and "code" not in form.errors:
+            form.add_error("code", WRONG_CODE)
     return render(request, "agencies/two_step_verify.html", {"form": form})
 
 
@@ -89,7 +97,7 @@ def recover(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     form = RecoveryCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if not ratelimit.allow("recovery-code", str(user.pk), limit=5, window_seconds=900):
+        if not _code_attempt_allowed(request, "recovery-code"):
             return ratelimit.too_many(request, "recovery-code", 15)
         if form.is_valid() and two_step.use_recovery_code(user, form.cleaned_data["recovery_code"]):
             _signed_in(request, device, "recovery code")
@@ -121,19 +129,13 @@ def set_up(request: HttpRequest) -> HttpResponse:
     if two_step.confirmed_device(user) is not None:
         # Setting up again goes through the page that asks for the password and a code.
         return redirect("agencies:two-step" if user.is_verified() else "agencies:two-step-verify")
-    device = TOTPDevice.objects.filter(
-        user=user, confirmed=False, pk=request.session.get(two_step.PENDING_SETUP_KEY)
-    ).first()
-    if device is None:
-        device = two_step.new_device(user)
-        request.session[two_step.PENDING_SETUP_KEY] = device.pk
+    device = two_step.pending_device(user)
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if not ratelimit.allow("two-step-code", str(user.pk), limit=10, window_seconds=300):
+        if not _code_attempt_allowed(request, "two-step-code"):
             return ratelimit.too_many(request, "two-step-code", 5)
-        if form.is_valid() and two_step.check_code(device, form.cleaned_data["code"]):
+        if form.is_valid() and two_step.check_set_up_code(device, form.cleaned_data["code"]):
             codes = two_step.confirm_enrolment(user, device)
-            request.session.pop(two_step.PENDING_SETUP_KEY, None)
             _signed_in(request, device, "authenticator code")
             record(
                 AuditEntry.Action.MFA_ENROLLED,

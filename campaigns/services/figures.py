@@ -19,13 +19,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from agencies.models import ForceArea, Organisation, Region
 from audit.models import AuditEntry
 from audit.services import record
 from campaigns.models.impact import Channel, FigureChange, FigureImport, HelpSeekerFigure
 from lib import uploads
+from lib.spreadsheets import read_first_sheet
 
 COLUMNS = ("area", "channel", "period", "count")
 NOT_GIVEN = re.compile(r"^(?P<region>.+?)\s*\((?:area|county|force area) not given\)$", re.I)
@@ -156,32 +156,19 @@ def _csv_table(data: bytes) -> list[tuple[int, list]]:
     return [(number, row) for number, row in enumerate(reader, start=1)]
 
 
-class _FormulaFound(Exception):
-    def __init__(self, line: int, column: str):
-        self.line, self.column = line, column
-
-
 def _xlsx_table(handle) -> list[tuple[int, list]]:
-    # read_only streams the sheet; data_only=False so that a formula is seen as a formula and
-    # refused, never evaluated or trusted for its cached value.
-    workbook = load_workbook(handle, read_only=True, data_only=False)
-    try:
-        sheet = workbook.worksheets[0]
-        table = []
-        for row in sheet.iter_rows():
-            cells = []
-            for cell in row:
-                if cell.data_type == "f":
-                    raise ValidationError(
-                        f"Line {cell.row}: cell {cell.coordinate} holds a formula. Formulas are "
-                        "not read: copy the sheet and paste it back as values, then import that."
-                    )
-                cells.append(cell.value)
-            if row:
-                table.append((row[0].row, cells))
-        return table
-    finally:
-        workbook.close()
+    table = []
+    for line, row in read_first_sheet(handle):
+        for cell in row:
+            # The sheet is read with formulas as formulas: one is refused, never evaluated or
+            # trusted for its cached value.
+            if cell.data_type == "f":
+                raise ValidationError(
+                    f"Line {cell.row}: cell {cell.coordinate} holds a formula. Formulas are "
+                    "not read: copy the sheet and paste it back as values, then import that."
+                )
+        table.append((line, [cell.value for cell in row]))
+    return table
 
 
 # --- Understanding each row ----------------------------------------------------------------------

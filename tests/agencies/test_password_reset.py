@@ -62,3 +62,74 @@ def test_password_change_needs_the_old_password(client_for, police_officer):
     assert right.status_code == 302
     police_officer.refresh_from_db()
     assert police_officer.check_password(new)
+
+
+# --- Nobody can block a person's reset, and the page tells nobody who has an account ------------
+
+EMAIL_TEMPLATES = {
+    "emails/password_reset/subject.txt",
+    "emails/password_reset/body.txt",
+    "emails/password_reset/body.html",
+}
+
+
+def ask(client, email, address):
+    return client.post(RESET, {"email": email}, REMOTE_ADDR=address)
+
+
+def test_a_stranger_asking_for_a_persons_reset_cannot_block_the_persons_own_request(
+    client, police_officer
+):
+    for _ in range(6):
+        response = ask(client, police_officer.email, "203.0.113.66")
+        # Past the limit the page answers exactly as before, and no more e-mail goes.
+        assert response.status_code == 302
+        assert response["Location"] == reverse("agencies:password-reset-done")
+    assert len(mail.outbox) == 3
+    mine = ask(client, police_officer.email, "198.51.100.20")
+    assert mine["Location"] == reverse("agencies:password-reset-done")
+    assert len(mail.outbox) == 4
+
+
+def test_one_network_address_is_still_limited_to_ten_requests(client, db):
+    answers = [ask(client, f"person{n}@example.org", "203.0.113.66") for n in range(11)]
+    assert [answer.status_code for answer in answers[:10]] == [302] * 10
+    assert answers[10].status_code == 429
+
+
+def test_a_known_and_an_unknown_address_do_the_same_work(client, police_officer):
+    known = ask(client, police_officer.email, "198.51.100.20")
+    unknown = ask(client, "nobody@example.org", "198.51.100.21")
+    assert EMAIL_TEMPLATES <= {template.name for template in known.templates}
+    assert EMAIL_TEMPLATES <= {template.name for template in unknown.templates}
+    assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
+    assert [message.to for message in mail.outbox] == [[police_officer.email]]
+
+
+def test_the_reset_page_takes_the_same_time_for_a_known_and_an_unknown_address(
+    client, police_officer
+):
+    import statistics
+    import time
+
+    def timed(email: str, number: int) -> float:
+        started = time.perf_counter()
+        ask(client, email, f"198.51.100.{number}")
+        return time.perf_counter() - started
+
+    timed(police_officer.email, 250), timed("nobody@example.org", 251)  # warm up
+    known, unknown = [], []
+    for number in range(40):
+        # Taken in turns, in alternating order, so the machine's load weighs on both alike.
+        pair = [("known", police_officer.email), ("unknown", "nobody@example.org")]
+        for kind, email in pair if number % 2 else reversed(pair):
+            (known if kind == "known" else unknown).append(timed(email, number))
+    typical = statistics.median(known + unknown)
+    difference = statistics.median(k - u for k, u in zip(known, unknown, strict=True))
+    print(
+        f"reset request: median {typical * 1000:.1f} ms, known minus unknown "
+        f"{difference * 1000:+.2f} ms (median of 40 pairs)"
+    )
+    # Generous, for a shared machine: the work is the same, so the difference is within a few
+    # per cent (the test that both render the same e-mail is the exact check).
+    assert abs(difference) < 0.2 * typical

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from agencies.sessions import SIGNED_IN_AT
 from audit.models import AuditEntry
-from tests.factories import PASSWORD, authenticator_for, current_code
+from tests.factories import PASSWORD, authenticator_for, current_code, make_user
 
 GENERIC = "The e-mail address or password is not right"
 SIGN_IN = reverse("agencies:sign-in")
@@ -76,6 +76,52 @@ def test_a_wrong_password_and_an_unknown_address_get_the_same_answer(
     assert GENERIC in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert AuditEntry.objects.filter(action="auth.sign_in_failed").count() == 1
+
+
+def test_a_failed_sign_in_is_recorded_against_the_person_and_their_organisation(
+    client, client_for, police_officer, force_a, force_lead, other_force_lead
+):
+    client.post(SIGN_IN, {"username": "Officer@Force-A.example", "password": "not it"})
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.SIGN_IN_FAILED)
+    assert (entry.subject_user, entry.organisation, entry.actor) == (police_officer, force_a, None)
+    # The lead of the person's organisation sees it in the audit trail; another force's does not.
+    trail = reverse("audit-trail")
+    assert entry in client_for(force_lead).get(trail).context["page"]
+    assert entry not in client_for(other_force_lead).get(trail).context["page"]
+
+
+def test_a_failed_sign_in_of_the_charitys_staff_is_seen_by_the_charity(
+    client, client_for, charity_admin, charity
+):
+    colleague = make_user("staff@charity.example", organisation=charity)
+    client.post(SIGN_IN, {"username": colleague.email, "password": "not it"})
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.SIGN_IN_FAILED)
+    assert (entry.subject_user, entry.organisation) == (colleague, charity)
+    assert entry in client_for(charity_admin).get(reverse("audit-trail")).context["page"]
+
+
+def test_a_failed_sign_in_for_an_address_of_nobody_names_no_one(client, police_officer):
+    client.post(SIGN_IN, {"username": "nobody-here@example.org", "password": PASSWORD})
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.SIGN_IN_FAILED)
+    assert (entry.subject_user, entry.organisation) == (None, None)
+    assert entry.data == {"email": "nobody-here@example.org"}
+
+
+def test_a_lockout_is_recorded_against_the_person_and_their_organisation(
+    client, client_for, police_officer, force_a, force_lead, settings
+):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(SIGN_IN, {"username": police_officer.email, "password": "not it"})
+    locked = client.post(SIGN_IN, {"username": police_officer.email, "password": PASSWORD})
+    assert locked.status_code == 429
+    entry = AuditEntry.objects.filter(action=AuditEntry.Action.LOCKED_OUT).first()
+    assert (entry.subject_user, entry.organisation) == (police_officer, force_a)
+    page = client_for(force_lead).get(reverse("audit-trail")).context["page"]
+    assert entry in page
+    failed = AuditEntry.objects.filter(action=AuditEntry.Action.SIGN_IN_FAILED)
+    assert set(failed.values_list("subject_user", "organisation")) == {
+        (police_officer.pk, force_a.pk)
+    }
 
 
 def test_a_deactivated_person_with_the_right_password_is_told_why(client, police_officer):

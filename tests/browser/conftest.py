@@ -149,6 +149,11 @@ class Visit:
         from django_otp.oath import totp
 
         key = self.page.locator(".two-step-qr ~ code, li code").first.inner_text().replace(" ", "")
+        # As a person would, wait for a fresh code rather than type one about to change: with no
+        # tolerance, a code typed in the last moment of its 30 seconds can arrive too late.
+        left = 30 - time.time() % 30
+        if left < 3:
+            time.sleep(left + 0.1)
         code = totp(b32decode(key + "=" * (-len(key) % 8)))
         self.page.get_by_label("Code from your authenticator app").fill(f"{code:06d}")
         self.page.get_by_role("button", name="Turn on two-step sign-in").click()

