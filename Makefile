@@ -41,8 +41,8 @@ lock:
 
 run: $(VENV)/.installed
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
-	DEBUG=true $(BIN)/python manage.py load_demo
-	DEBUG=true MFA_DEMO_OFF=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=true PORT=$(PORT) $(BIN)/python manage.py load_demo
+	DEBUG=true MFA_DEMO_OFF=true PORT=$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed
 	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0

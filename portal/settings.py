@@ -299,8 +299,12 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Campaign partner portal <portal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# The portal's own address, used in links sent by e-mail, e.g. https://portal.example.org
-PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+# The portal's own address, used in links sent by e-mail, e.g. https://portal.example.org. In
+# development it follows the port `make run` serves on (PORT), so that e-mailed links work there.
+PORT = env_int("PORT", 8000, minimum=1)
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", f"http://127.0.0.1:{PORT}" if DEBUG else "").rstrip(
+    "/"
+)
 if not PORTAL_BASE_URL:
     raise ImproperlyConfigured(
         "PORTAL_BASE_URL must be set when DEBUG is off, e.g. https://portal.example.org: it is the "

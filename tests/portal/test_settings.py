@@ -1,6 +1,7 @@
 """Settings come from the environment and fail loudly on bad values."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,38 @@ def test_production_defaults_are_the_safe_ones(settings):
     assert settings.SECURE_HSTS_SECONDS >= 31_536_000
     assert settings.TIME_ZONE == "Europe/London"
     assert settings.LANGUAGE_CODE == "en-gb"
+
+
+def base_url_with(**env: str) -> str:
+    result = run_django(
+        ["shell", "-c", "from django.conf import settings; print(settings.PORTAL_BASE_URL)"],
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_e_mailed_links_follow_the_port_the_development_server_runs_on():
+    assert base_url_with(DEBUG="true", PORT="8123") == "http://127.0.0.1:8123"
+    assert base_url_with(DEBUG="true") == "http://127.0.0.1:8000"
+    # A base URL that is set wins: behind a proxy the port served is not the one people use.
+    assert (
+        base_url_with(DEBUG="true", PORT="8123", PORTAL_BASE_URL="https://portal.example.org")
+        == "https://portal.example.org"
+    )
+
+
+def test_make_run_hands_its_port_to_the_demo_and_the_server():
+    make = shutil.which("make")
+    assert make, "make is needed to run the portal"
+    result = subprocess.run(  # noqa: S603 - make, on this project's own Makefile
+        [make, "--dry-run", "--always-make", "run", "PORT=8123"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = [line for line in result.stdout.splitlines() if "manage.py" in line]
+    serving = next(line for line in lines if "runserver" in line)
+    assert "PORT=8123" in serving and "127.0.0.1:8123" in serving
+    assert "PORT=8123" in next(line for line in lines if "load_demo" in line)
