@@ -132,9 +132,10 @@ class ActivityForm(forms.ModelForm):
 
     def _outside_run_message(self) -> str:
         campaign = self.campaign
-        run = f"launched on {formats.date_format(campaign.launch_date, 'j F Y')}"
+        run = campaign.launch_wording()
         if campaign.end_date:
-            run += f" and ends on {formats.date_format(campaign.end_date, 'j F Y')}"
+            ends = "ended" if campaign.end_date < timezone.localdate() else "ends"
+            run += f" and {ends} on {formats.date_format(campaign.end_date, 'j F Y')}"
         return (
             f"This is outside the campaign's run (it {run}). That can be right, for preparation "
             "before launch: if so, tick the box below to confirm and save again."

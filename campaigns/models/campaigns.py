@@ -6,7 +6,7 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from agencies.models import Organisation, Region
 
@@ -138,6 +138,14 @@ class Campaign(models.Model):
 
     def is_run_by(self, user) -> bool:
         return self.lead_organisation_id in user.admin_organisation_ids
+
+    def has_launched(self, today=None) -> bool:
+        return self.launch_date <= (today or timezone.localdate())
+
+    def launch_wording(self, today=None) -> str:
+        """ "launched on 1 June 2026" once it has, "launches on 2 December 2026" before."""
+        verb = "launched" if self.has_launched(today) else "launches"
+        return f"{verb} on {formats.date_format(self.launch_date, 'j F Y')}"
 
     def stage(self, today=None) -> str:
         today = today or timezone.localdate()
