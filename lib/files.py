@@ -1,4 +1,5 @@
-"""Serving protected files: always through a view that has checked access, never a media URL.
+"""Serving protected files: always through a view that has checked access, never a media URL;
+and file names that every operating system accepts (safe_file_name, UniqueNames).
 
 Stored files are reached only through the storage API, so that they may live on this machine's
 disk (`MEDIA_STORAGE=local`) or in an S3-compatible object store (`MEDIA_STORAGE=s3`). Once a view
@@ -7,6 +8,7 @@ has checked access and recorded the download, `stored_file_response()` hands the
 """
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import IO
 from urllib.parse import quote, urlsplit
@@ -177,3 +179,62 @@ class StoredFiles:
         if is_storage_error(error):
             raise StorageUnavailable(str(error)) from error
         return False
+
+
+# --- Names that every operating system accepts -------------------------------------------------
+# Windows refuses these characters in a file name, and these names whatever their extension.
+_NOT_IN_WINDOWS_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_RESERVED_WINDOWS_NAMES = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{n}" for n in range(1, 10)),
+    *(f"LPT{n}" for n in range(1, 10)),
+}
+MAX_NAME_LENGTH = 120
+
+
+def safe_file_name(name: str, *, fallback: str = "file") -> str:
+    """A file or folder name that Windows, macOS and Linux all accept, as close to the given one
+    as can be: forbidden characters become "_", trailing dots and spaces go, a reserved device
+    name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, with any extension) gets a leading "_", and a long
+    name is shortened keeping its extension."""
+    cleaned = _NOT_IN_WINDOWS_NAMES.sub("_", name)
+    cleaned = " ".join(cleaned.split()).rstrip(". ").lstrip()
+    if not cleaned.strip("._ "):
+        cleaned = fallback
+    stem, dot, suffix = cleaned.rpartition(".")
+    if not dot or not stem:
+        stem, dot, suffix = cleaned, "", ""
+    if len(cleaned) > MAX_NAME_LENGTH:
+        suffix = suffix[:10]
+        stem = stem[: MAX_NAME_LENGTH - len(suffix) - len(dot)].rstrip(". ")
+        cleaned = f"{stem}{dot}{suffix}"
+    if cleaned.split(".")[0].rstrip(" ").upper() in _RESERVED_WINDOWS_NAMES:
+        cleaned = f"_{cleaned}"
+    return cleaned
+
+
+class UniqueNames:
+    """Hands out safe names that are unique within one folder of an archive, ignoring case as
+    Windows and macOS do: a second "poster.png" becomes "poster (2).png"."""
+
+    def __init__(self):
+        self.used: set[str] = set()
+
+    def reserve(self, path: str) -> None:
+        self.used.add(path.lower())
+
+    def name(self, filename: str, *, folder: str = "") -> str:
+        prefix = f"{safe_file_name(folder)}/" if folder else ""
+        filename = safe_file_name(filename)
+        stem, dot, suffix = filename.rpartition(".")
+        if not dot or not stem:
+            stem, dot, suffix = filename, "", ""
+        path, number = f"{prefix}{filename}", 2
+        while path.lower() in self.used:
+            path = f"{prefix}{stem} ({number}){dot}{suffix}"
+            number += 1
+        self.used.add(path.lower())
+        return path

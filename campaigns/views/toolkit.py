@@ -7,7 +7,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.views.decorators.http import require_http_methods
 from zipstream import ZIP_STORED, ZipStream
 
@@ -30,7 +30,9 @@ from campaigns.models.material import upload_limit_bytes
 from campaigns.services import material as material_services
 from campaigns.services.material import VersionContent
 from lib.addresses import client_address
-from lib.files import StorageUnavailable, check_reachable, stored_chunks
+from lib.files import StorageUnavailable, UniqueNames, check_reachable, stored_chunks
+
+README_NAME = "README.txt"
 
 
 def _filtered(materials, filters: ToolkitFilterForm):
@@ -212,16 +214,31 @@ def _downloadable(user, campaign, now) -> list[Material]:
     return result
 
 
-def _unique_name(used: set[str], folder: str, filename: str) -> str:
-    stem, dot, suffix = filename.rpartition(".")
-    if not dot:
-        stem, suffix = filename, ""
-    name, number = f"{folder}/{filename}", 2
-    while name.lower() in used:
-        name = f"{folder}/{stem} ({number}){'.' + suffix if suffix else ''}"
-        number += 1
-    used.add(name.lower())
-    return name
+def _readme(campaign, entries: list[tuple[str, MaterialVersion]], now) -> bytes:
+    """README.txt of the toolkit ZIP: each item, its file, how to use it and its embargo."""
+    lines = [
+        f"{campaign.name}: toolkit",
+        f"Downloaded {formats.date_format(timezone.localtime(now), 'j F Y, H:i')} (UK time).",
+        "",
+    ]
+    for path, version in entries:
+        material = version.material
+        lines += [f"{material.title} ({material.get_kind_display()})", f"  File: {path}"]
+        if material.embargo_until and material.is_under_embargo(now):
+            lifts = formats.date_format(
+                timezone.localtime(material.embargo_until), "H:i \\o\\n l j F Y"
+            )
+            lines.append(
+                f"  EMBARGOED until {lifts} (UK time): do not publish, share or post it "
+                "before then."
+            )
+        else:
+            lines.append("  Embargo: none")
+        notes = " ".join(material.usage_notes.split())
+        lines.append(f"  How to use it: {notes}" if notes else "  How to use it: no notes given")
+        lines.append("")
+    # Windows line endings, so that every text editor shows the lines.
+    return "\r\n".join(lines).encode("utf-8")
 
 
 @require_http_methods(["GET", "POST"])
@@ -279,14 +296,18 @@ def toolkit_download(request: HttpRequest, slug: str) -> HttpResponse:
         )
     # Stored, sized: each file is read from the store only while its part of the ZIP is sent.
     archive = ZipStream(compress_type=ZIP_STORED, sized=True)
-    used: set[str] = set()
+    names = UniqueNames()
+    names.reserve(README_NAME)
     kinds = dict(Material.Kind.choices)
+    entries = []
     for version in versions:
-        name = _unique_name(used, kinds[version.material.kind], version.download_name)
+        name = names.name(version.download_name, folder=kinds[version.material.kind])
+        entries.append((name, version))
         if version.has_file:
             archive.add(stored_chunks(version.file), name, size=version.size)
         else:
             archive.add(version.text.encode("utf-8"), name)
+    archive.add(_readme(campaign, entries, now), README_NAME)
     response = StreamingHttpResponse(archive, content_type="application/zip")
     response["Content-Length"] = str(len(archive))
     response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-toolkit.zip"'

@@ -2,7 +2,7 @@
 
 import io
 import zipfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -192,6 +192,7 @@ def test_the_whole_toolkit_downloads_as_one_zip_of_what_the_person_may_have(
     assert sorted(archive.namelist()) == [
         "Poster/poster (2).png",
         "Poster/poster.png",
+        "README.txt",
         "Suggested post/Post.txt",
     ]
     assert archive.read("Suggested post/Post.txt") == "Words £".encode()
@@ -211,14 +212,71 @@ def test_the_zip_leaves_out_embargoed_material_unless_acknowledged(
     )
     client = client_for(police_officer)
     without = zipfile.ZipFile(io.BytesIO(body(client.post(zip_url(campaign)))))
-    assert without.namelist() == ["Poster/open.png"]
+    assert without.namelist() == ["Poster/open.png", "README.txt"]
     with_ack = zipfile.ZipFile(
         io.BytesIO(body(client.post(zip_url(campaign), {"acknowledge_embargo": "on"})))
     )
-    assert sorted(with_ack.namelist()) == ["Poster/embargoed.png", "Poster/open.png"]
+    assert sorted(with_ack.namelist()) == [
+        "Poster/embargoed.png",
+        "Poster/open.png",
+        "README.txt",
+    ]
     assert (
         Download.objects.filter(material__title="Embargoed", embargo_acknowledged=True).count() == 1
     )
+
+
+WINDOWS_FORBIDDEN = set('<>:"|?*')
+WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
+    f"{d}{n}" for d in ("COM", "LPT") for n in range(1, 10)
+}
+
+
+def test_the_zip_holds_names_windows_accepts_and_a_readme_of_each_item(
+    client_for, police_officer, campaign
+):
+    make_material(
+        campaign,
+        title="Poster: A3",
+        filename='Stop it Now: "A3"?.png',
+        usage_notes="Print at A3.\nAdd your force's logo.",
+    )
+    make_material(campaign, title="Device", filename="CON.png")
+    make_material(campaign, title="Dots", filename="poster. . .")
+    make_material(campaign, title="Twin", filename="stop it now_ _a3__.PNG")
+    make_material(
+        campaign,
+        title="Press release: embargoed",
+        kind="press_release",
+        text="Embargoed words",
+        embargo_until=timezone.make_aware(datetime(2030, 12, 2, 0, 0)),
+    )
+    response = client_for(police_officer).post(zip_url(campaign), {"acknowledge_embargo": "on"})
+    archive = zipfile.ZipFile(io.BytesIO(body(response)))
+    names = archive.namelist()
+    for path in names:
+        for part in path.split("/"):
+            assert not WINDOWS_FORBIDDEN & set(part), path
+            assert part == part.rstrip(". "), path
+            assert part.split(".")[0].upper() not in WINDOWS_RESERVED, path
+    assert len({name.lower() for name in names}) == len(names)
+    assert sorted(names) == [
+        "Poster/Stop it Now_ _A3__.png",
+        "Poster/_CON.png",
+        "Poster/poster",
+        "Poster/stop it now_ _a3__ (2).PNG",
+        "Press release/Press release_ embargoed.txt",
+        "README.txt",
+    ]
+    readme = archive.read("README.txt").decode("utf-8")
+    assert "Poster: A3 (Poster)\r\n  File: Poster/Stop it Now_ _A3__.png" in readme
+    assert "How to use it: Print at A3. Add your force's logo." in readme
+    assert (
+        "Press release: embargoed (Press release)\r\n"
+        "  File: Press release/Press release_ embargoed.txt\r\n"
+        "  EMBARGOED until 00:00 on Monday 2 December 2030 (UK time)"
+    ) in readme
+    assert readme.count("Embargo: none") == 4
 
 
 def test_the_zip_is_404_outside_the_campaign(client_for, other_force_officer, campaign):
