@@ -26,6 +26,7 @@ class Attention:
     new_material: Counter = field(default_factory=Counter)
     withdrawn: list[WithdrawalNotice] = field(default_factory=list)
     unlogged_downloads: list[Material] = field(default_factory=list)
+    unlogged_toolkits: list[Campaign] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -35,6 +36,7 @@ class Attention:
             or self.new_material
             or self.withdrawn
             or self.unlogged_downloads
+            or self.unlogged_toolkits
         )
 
 
@@ -80,18 +82,39 @@ def attention_for(user, campaigns: list[Campaign]) -> Attention:
         if seen is None or came > seen:
             attention.new_material[campaign_id] += 1
 
+    # Downloads are the person's own: a colleague's download is not theirs to account for. What
+    # is logged is the organisation's: a record a colleague logged with the material counts.
     organisation_ids = user.organisation_ids
-    downloaded = Download.objects.filter(
-        material=OuterRef("pk"), organisation_id__in=organisation_ids
+    downloaded_alone = Download.objects.filter(
+        material=OuterRef("pk"), user=user, in_toolkit_zip=False
     )
     logged = Activity.materials.through.objects.filter(
         material=OuterRef("pk"), activity__organisation_id__in=organisation_ids
     )
     attention.unlogged_downloads = list(
-        visible.filter(Exists(downloaded))
+        visible.filter(Exists(downloaded_alone))
         .exclude(Exists(logged))
         .select_related("campaign")
         .order_by("campaign__name", "title")[:UNLOGGED_SHOWN]
+    )
+    # The whole toolkit as one ZIP is one prompt, until the organisation logs any activity in
+    # the campaign after the person's latest ZIP.
+    last_zip = (
+        Download.objects.filter(user=user, in_toolkit_zip=True, material__campaign=OuterRef("pk"))
+        .order_by("-downloaded_at")
+        .values("downloaded_at")[:1]
+    )
+    logged_since = Activity.objects.filter(
+        campaign=OuterRef("pk"),
+        organisation_id__in=organisation_ids,
+        created_at__gte=OuterRef("last_zip"),
+    )
+    attention.unlogged_toolkits = list(
+        Campaign.objects.filter(pk__in=[campaign.pk for campaign in campaigns])
+        .annotate(last_zip=Subquery(last_zip))
+        .filter(last_zip__isnull=False)
+        .exclude(Exists(logged_since))
+        .order_by("name", "pk")
     )
 
     attention.withdrawn = list(

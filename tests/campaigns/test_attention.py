@@ -1,0 +1,65 @@
+"""What "needs your attention" on the home page is about the person who reads it."""
+
+import re
+import uuid
+
+from django.urls import reverse
+from django.utils.html import strip_tags
+
+from agencies.models import Membership
+from tests.factories import make_material, make_user
+
+
+def attention_text(client) -> str:
+    page = client.get(reverse("home")).content.decode()
+    section = page.split('id="attention-heading"', 1)[1].split("</section>", 1)[0]
+    return " ".join(strip_tags(section).split())
+
+
+def log_posters(client, campaign, **extra):
+    data = {
+        "activity_type": "posters",
+        "started_on": campaign.launch_date.isoformat(),
+        "quantity": "3",
+        "submission_key": str(uuid.uuid4()),
+        **extra,
+    }
+    return client.post(reverse("campaigns:activity-create", args=[campaign.slug]), data)
+
+
+def test_a_new_colleague_is_not_asked_about_her_leads_download(
+    client_for, campaign, force_a, force_lead
+):
+    poster = make_material(campaign, title="Helpline poster")
+    client_for(force_lead).get(reverse("campaigns:material-download", args=[poster.pk]))
+    assert "You downloaded Helpline poster" in attention_text(client_for(force_lead))
+    newcomer = make_user("new@force-a.example", organisation=force_a, role=Membership.Role.MEMBER)
+    assert "You downloaded" not in attention_text(client_for(newcomer))
+
+
+def test_the_toolkit_zip_is_one_prompt_not_one_per_item(client_for, campaign, police_officer):
+    for title in ("Poster one", "Poster two", "Poster three"):
+        make_material(campaign, title=title)
+    client = client_for(police_officer)
+    client.post(reverse("campaigns:toolkit-download", args=[campaign.slug]))
+    text = attention_text(client)
+    assert len(re.findall("You downloaded", text)) == 1
+    assert f"You downloaded the toolkit of {campaign}: log how you used it" in text
+    assert "Poster one" not in text
+    # Logging what was done with it settles the prompt.
+    assert log_posters(client, campaign).status_code == 302
+    assert "You downloaded" not in attention_text(client)
+
+
+def test_an_item_downloaded_on_its_own_and_in_the_zip_is_asked_about_once(
+    client_for, campaign, police_officer
+):
+    poster = make_material(campaign, title="Poster one")
+    make_material(campaign, title="Poster two")
+    client = client_for(police_officer)
+    client.get(reverse("campaigns:material-download", args=[poster.pk]))
+    client.post(reverse("campaigns:toolkit-download", args=[campaign.slug]))
+    text = attention_text(client)
+    assert text.count("You downloaded Poster one") == 1
+    assert "Poster two" not in text
+    assert text.count("You downloaded the toolkit") == 1
