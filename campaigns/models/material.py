@@ -4,9 +4,11 @@ import uuid
 from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.db import models, transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
-from django.db.models.functions import Lower
+from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connections, models, transaction
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
 from django.utils import formats, timezone
 
 from agencies.models import Organisation
@@ -143,6 +145,56 @@ class MaterialQuerySet(models.QuerySet):
             )
             | (Q(audience=Material.Audience.COUNCILS) & takes_part_as(Organisation.Kind.COUNCIL))
             | (Q(audience=Material.Audience.NAMED_ORGANISATIONS) & Q(Exists(named)))
+        )
+
+    def search(self, terms: str) -> "MaterialQuerySet":
+        """Material matching what a person typed, in its title, description, tags and words
+        (the approved version's, else the latest). On PostgreSQL a full-text search in English,
+        so that "posters" finds a poster and "policing" police material, annotated with
+        `search_rank` (best first); elsewhere a plain substring match ranked equally."""
+        terms = terms.strip()
+        if not terms:
+            return self
+        versions = MaterialVersion.objects.filter(material=OuterRef("pk"))
+        words = Coalesce(
+            Subquery(versions.filter(status=MaterialVersion.Status.APPROVED).values("text")[:1]),
+            Subquery(versions.order_by("-number").values("text")[:1]),
+            Value(""),
+            output_field=models.TextField(),
+        )
+        if connections[self.db].vendor != "postgresql":
+            tagged = Tag.objects.filter(materials=OuterRef("pk"), name__icontains=terms)
+            return (
+                self.annotate(search_words=words)
+                .filter(
+                    Q(title__icontains=terms)
+                    | Q(description__icontains=terms)
+                    | Q(search_words__icontains=terms)
+                    | Q(Exists(tagged))
+                )
+                .annotate(search_rank=Value(1.0, output_field=models.FloatField()))
+            )
+        tag_names = Coalesce(
+            Subquery(
+                Tag.objects.filter(materials=OuterRef("pk"))
+                .values("materials")
+                .annotate(names=StringAgg("name", " "))
+                .values("names")[:1]
+            ),
+            Value(""),
+            output_field=models.TextField(),
+        )
+        vector = (
+            SearchVector("title", weight="A", config="english")
+            + SearchVector(tag_names, weight="A", config="english")
+            + SearchVector("description", weight="B", config="english")
+            + SearchVector(words, weight="C", config="english")
+        )
+        query = SearchQuery(terms, config="english", search_type="websearch")
+        return (
+            self.annotate(search_vector=vector)
+            .filter(search_vector=query)
+            .annotate(search_rank=SearchRank(F("search_vector"), query))
         )
 
     def with_versions(self) -> "MaterialQuerySet":

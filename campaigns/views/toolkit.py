@@ -3,7 +3,7 @@ queue."""
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,9 +40,7 @@ def _filtered(materials, filters: ToolkitFilterForm):
         return materials
     data = filters.cleaned_data
     if data["q"]:
-        materials = materials.filter(
-            Q(title__icontains=data["q"]) | Q(description__icontains=data["q"])
-        )
+        materials = materials.search(data["q"])
     if data["kind"]:
         materials = materials.filter(kind=data["kind"])
     if data["audience"]:
@@ -77,7 +75,9 @@ def toolkit(request: HttpRequest, slug: str) -> HttpResponse:
         materials = materials.annotate(
             download_count=Subquery(downloads.annotate(n=Count("pk")).values("n")[:1])
         )
-    materials = list(materials.with_versions().order_by("kind", "title", "pk"))
+    searched = filters.is_valid() and bool(filters.cleaned_data["q"].strip())
+    order = ("kind", "-search_rank", "title", "pk") if searched else ("kind", "title", "pk")
+    materials = list(materials.with_versions().order_by(*order))
 
     visit = CampaignVisit.objects.filter(user=request.user, campaign=campaign).first()
     last_seen = visit.last_seen_at if visit else None
