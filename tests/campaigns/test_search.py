@@ -74,9 +74,10 @@ def test_posters_finds_a_poster_and_policing_finds_police_material(
 def test_the_best_match_comes_first(client_for, police_officer, campaign):
     if connection.vendor != "postgresql":
         pytest.skip(POSTGRES_ONLY)
-    make_material(campaign, title="Leaflet", description="Mentions the helpline once")
+    # Alphabetically "A leaflet" would come first; the title's match ranks above the description's.
+    make_material(campaign, title="A leaflet", description="Mentions the helpline once")
     make_material(campaign, title="Helpline leaflet", description="All about the helpline")
     assert found(client_for(police_officer), campaign, "helpline") == [
         "Helpline leaflet",
-        "Leaflet",
+        "A leaflet",
     ]
