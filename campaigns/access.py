@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from agencies.models import Organisation
 from campaigns.models import Activity, Campaign, CampaignPartner, Material, MaterialVersion
@@ -151,19 +151,65 @@ def get_material_for_user(user, pk: int, *, action: str = "view", now=None) -> M
     return material
 
 
-def check_downloadable(material: Material, *, now) -> None:
+def get_material_or_reason(
+    user, pk: int, *, action: str = "view", now=None
+) -> tuple[Material, NotDownloadable | None]:
+    """For the pages a link or a bookmark leads to (the material's page, its download): the
+    material, with why the person cannot use it now, or None when they can.
+
+    Someone who may know of the material (it was approved and is meant for their organisation)
+    but cannot use it now, because it is withdrawn, expired or not released yet, is told why.
+    Anything else they may not see (another organisation's drafts, material meant for others)
+    answers 404, exactly as missing material does.
+    """
+    now = now or timezone.now()
+    try:
+        return get_material_for_user(user, pk, action=action, now=now), None
+    except NotDownloadable as reason:
+        return get_material_for_user(user, pk, now=now), reason
+    except Http404:
+        known = Material.objects.visible_to(user, now=now, unusable=True).with_versions()
+        material = get_object_or_404(known, pk=pk)
+        reason = why_not_usable(material, now=now)
+        if reason is None:  # Became usable in between: ask again.
+            return get_material_for_user(user, pk, action=action, now=now), None
+        return material, reason
+
+
+def _when(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "H:i \\o\\n j F Y")
+
+
+def why_not_usable(material: Material, *, now) -> NotDownloadable | None:
+    """Why the material cannot be used now, in the person's words, or None if it can."""
     if material.is_withdrawn:
-        raise NotDownloadable(
-            "This material has been withdrawn and can no longer be downloaded.", gone=True
+        because = material.withdrawal_reason.strip().rstrip(".")
+        return NotDownloadable(
+            f"This material was withdrawn on {_when(material.withdrawn_at)} because: "
+            f"{because}. It can no longer be downloaded or used.",
+            gone=True,
         )
     if material.is_expired(now):
-        raise NotDownloadable(
-            "This material has expired and can no longer be downloaded.", gone=True
+        return NotDownloadable(
+            f"This material expired on {_when(material.expires_at)}. It can no longer be "
+            "downloaded or used.",
+            gone=True,
         )
     if material.current_version is None:
-        raise NotDownloadable("This material has not been approved yet.", gone=False)
+        return NotDownloadable("This material has not been approved yet.", gone=False)
     if not material.is_released(now):
-        raise NotDownloadable("This material has not been released yet.", gone=False)
+        return NotDownloadable(
+            f"This material is available from {_when(material.release_at)} (UK time). "
+            "Come back then to see and download it.",
+            gone=False,
+        )
+    return None
+
+
+def check_downloadable(material: Material, *, now) -> None:
+    reason = why_not_usable(material, now=now)
+    if reason is not None:
+        raise reason
     check_scanned(material.current_version)
 
 

@@ -9,7 +9,7 @@ by probing ids or slugs what exists in an organisation they do not belong to.
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
@@ -635,3 +635,47 @@ def test_searching_a_toolkit_never_finds_another_campaigns_material(world, campa
     assert b"Launch poster" in client.get(url, {"q": "poster"}).content
     terms = ("Another poster", "Nothing like it")
     assert_same_results(*(client.get(url, {"q": term}) for term in terms), *terms)
+
+
+# --- Material that cannot be used now ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "details",
+    [
+        {"release_at": timezone.now() + timedelta(days=30)},
+        {"expires_at": timezone.now() - timedelta(days=1)},
+        {"withdrawn_at": timezone.now(), "withdrawal_reason": "Out of date"},
+    ],
+    ids=["not released", "expired", "withdrawn"],
+)
+def test_unusable_material_is_explained_only_to_whom_it_is_meant_for(
+    world, campaign, charity_admin, force_a, council_b, details
+):
+    """Force A's member is told why she cannot use material meant for her; material meant for
+    council B only, council B's drafts and another campaign's material still answer exactly as
+    missing material does, on the material's page and its download link."""
+    meant_for_her = make_material(campaign, by=charity_admin, **details)
+    for_councils = make_material(campaign, by=charity_admin, audience="councils", **details)
+    named_for_b = make_material(
+        campaign,
+        by=charity_admin,
+        audience="named",
+        audience_organisations=(council_b,),
+        **details,
+    )
+    draft_of_b = make_material(campaign, owner=council_b, approved=False, **details)
+    member = client_as(world, "member")
+    other_member = client_as(world, "other_member")
+    for name in ("campaigns:material-detail", "campaigns:material-download"):
+        missing = member.get(reverse(name, args=[MISSING_ID]))
+        assert missing.status_code == 404
+        told = member.get(reverse(name, args=[meant_for_her.pk]))
+        assert told.status_code in (409, 410)
+        assert b"cannot be used now" in told.content
+        for hidden in (for_councils, named_for_b, draft_of_b):
+            assert_same_page(member.get(reverse(name, args=[hidden.pk])), missing)
+        assert_same_page(
+            other_member.get(reverse(name, args=[meant_for_her.pk])),
+            other_member.get(reverse(name, args=[MISSING_ID])),
+        )

@@ -86,12 +86,16 @@ def upload_limit_bytes(kind: str) -> int:
 
 
 class MaterialQuerySet(models.QuerySet):
-    def visible_to(self, user, *, now=None) -> "MaterialQuerySet":
+    def visible_to(self, user, *, now=None, unusable: bool = False) -> "MaterialQuerySet":
         """The material this person may see. The one place that decides, for every page.
 
         Campaign admins see everything in the campaigns they run. An organisation sees its own
         material in any state. Everyone else in the campaign sees only material that is approved,
         not withdrawn, released, not expired, and meant for their organisation.
+
+        With unusable=True, also the approved material meant for them that they cannot use now
+        (withdrawn, expired, not released yet): the pages a link leads to say why, rather than
+        answer as for missing material. Drafts and material meant for others are never included.
         """
         if not user.is_authenticated:
             return self.none()
@@ -106,17 +110,21 @@ class MaterialQuerySet(models.QuerySet):
             )
         )
         own = Q(owner_organisation_id__in=organisation_ids) & in_campaign
-        shared = in_campaign & self._available_q(now) & self._audience_q(organisation_ids)
+        meant_for_them = in_campaign & self._approved_q() & self._audience_q(organisation_ids)
+        shared = meant_for_them if unusable else meant_for_them & self._available_q(now)
         return self.filter(runs_it | own | shared)
 
     @staticmethod
-    def _available_q(now) -> Q:
+    def _approved_q() -> Q:
         approved = MaterialVersion.objects.filter(
             material=OuterRef("pk"), status=MaterialVersion.Status.APPROVED
         )
+        return Q(Exists(approved))
+
+    @staticmethod
+    def _available_q(now) -> Q:
         return (
-            Q(Exists(approved))
-            & Q(withdrawn_at__isnull=True)
+            Q(withdrawn_at__isnull=True)
             & (Q(release_at__isnull=True) | Q(release_at__lte=now))
             & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         )

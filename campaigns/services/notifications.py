@@ -82,7 +82,8 @@ def withdrawal_notices(material: Material) -> int:
             "email", flat=True
         )
     )
-    context = {"material": material, "url": absolute_url(reverse("home"))}
+    # The link lands on the material's page, which tells them when and why it was withdrawn.
+    context = {"material": material, "url": _material_url(material)}
     transaction.on_commit(lambda: send_templated_email("material_withdrawn", recipients, context))
     return len(recipients)
 

@@ -16,6 +16,7 @@ from campaigns.access import (
     acting_organisation,
     check_scanned,
     get_material_for_user,
+    get_material_or_reason,
     get_version_for_user,
     material_rights,
 )
@@ -45,8 +46,11 @@ def _detail_url(material: Material) -> str:
 @require_http_methods(["GET"])
 def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
-    material = get_material_for_user(request.user, pk, now=now)
+    material, reason = get_material_or_reason(request.user, pk, now=now)
     rights = material_rights(request.user, material)
+    if reason is not None and not rights.see_versions:
+        # Partners who cannot use it now are told why, and shown nothing of it but its title.
+        return _unavailable(request, material, reason)
     downloads_by_organisation = []
     if rights.review:
         downloads_by_organisation = (
@@ -231,7 +235,11 @@ def _unavailable(request: HttpRequest, material: Material, reason: NotDownloadab
     return render(
         request,
         "campaigns/material_unavailable.html",
-        {"material": material, "reason": reason.reason},
+        {
+            "material": material,
+            "reason": reason.reason,
+            "sees_it": material_rights(request.user, material).see_versions,
+        },
         status=reason.status,
     )
 
@@ -272,11 +280,9 @@ def _send_version(request: HttpRequest, version: MaterialVersion, record) -> Htt
 def material_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The stable link: always the current approved version, if the person may download it."""
     now = timezone.now()
-    try:
-        material = get_material_for_user(request.user, pk, action="download", now=now)
-    except NotDownloadable as reason:
-        visible = get_material_for_user(request.user, pk, now=now)
-        return _unavailable(request, visible, reason)
+    material, reason = get_material_or_reason(request.user, pk, action="download", now=now)
+    if reason is not None:
+        return _unavailable(request, material, reason)
     acknowledged = False
     if material.is_under_embargo(now):
         form = EmbargoAcknowledgementForm(request.POST if request.method == "POST" else None)

@@ -93,9 +93,14 @@ def test_withdrawn_material_cannot_be_downloaded_even_by_its_admins(
     assert not Download.objects.exists()
 
 
-def test_expired_material_is_gone_for_partners(client_for, police_officer, campaign):
+def test_expired_material_is_gone_for_partners_who_are_told_when(
+    client_for, police_officer, campaign
+):
     material = make_material(campaign, expires_at=timezone.now() - timedelta(minutes=1))
-    assert client_for(police_officer).get(download_url(material)).status_code == 404
+    response = client_for(police_officer).get(download_url(material))
+    assert response.status_code == 410
+    assert "This material expired on" in response.content.decode()
+    assert not Download.objects.exists()
 
 
 def test_the_owner_cannot_download_material_before_approval_by_the_stable_link(
