@@ -134,6 +134,24 @@ class VersionContentForm(forms.Form):
         self.kind = kind
         if not self.is_bound:
             self.fields["submission_key"].initial = uuid.uuid4()
+        if kind is not None:
+            self._fit_fields_to(kind)
+
+    def _fit_fields_to(self, kind: str) -> None:
+        """Only the fields that fit the kind: no words for a poster, no alt text for a film."""
+        label = Material.Kind(kind).label.lower()
+        if kind not in TEXT_KINDS:
+            del self.fields["text"]
+        elif kind != Material.Kind.SUGGESTED_POST:
+            self.fields["text"].help_text = f"The words of the {label}, instead of a file."
+        else:
+            self.fields["text"].help_text = "The words partners will copy."
+        if not ALLOWED_FILE_TYPES[kind] & uploads.IMAGE_TYPES:
+            del self.fields["alt_text"]
+        if kind == Material.Kind.SUGGESTED_POST:
+            self.fields["file"].label = "Image (optional)"
+        else:
+            self.fields["file"].label = f"File of the {label}"
 
     def content_kind(self) -> str | None:
         return self.kind
@@ -148,6 +166,7 @@ class VersionContentForm(forms.Form):
         # Browsers send typed line breaks as \r\n; one break is one character in a post.
         text = (cleaned.get("text") or "").replace("\r\n", "\n").replace("\r", "\n").strip()
         cleaned["text"] = text
+        cleaned.setdefault("alt_text", "")
         checked = None
         if upload:
             try:
@@ -172,6 +191,19 @@ class VersionContentForm(forms.Form):
             if not (cleaned.get("alt_text") or "").strip():
                 self.add_error("alt_text", "Describe the image for people who cannot see it.")
         return cleaned
+
+
+class NewVersionForm(VersionContentForm):
+    """A new version of existing material: its content, and what changed, for the reviewer."""
+
+    change_note = forms.CharField(
+        label="What changed",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="A sentence for the reviewer, e.g. “Moved the helpline number to the bottom”.",
+        error_messages={"required": "Say in a sentence what changed: the reviewer reads it."},
+    )
+    field_order = ["file", "text", "alt_text", "change_note"]
 
 
 class MaterialUploadForm(VersionContentForm):

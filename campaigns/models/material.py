@@ -361,6 +361,22 @@ class Material(models.Model):
         )
 
     @property
+    def changes_requested_version(self) -> "MaterialVersion | None":
+        """The latest version, if the reviewer sent it back: its comment is for the owner."""
+        latest = self.latest_version
+        if latest is not None and latest.status == MaterialVersion.Status.CHANGES_REQUESTED:
+            return latest
+        return None
+
+    @property
+    def submitted_version(self) -> "MaterialVersion | None":
+        """The latest version while it waits for review or has been sent back: what the
+        submitter sent, to show them."""
+        latest = self.latest_version
+        waiting = {MaterialVersion.Status.IN_REVIEW, MaterialVersion.Status.CHANGES_REQUESTED}
+        return latest if latest is not None and latest.status in waiting else None
+
+    @property
     def state(self) -> str:
         """One word for lists: withdrawn, approved, in_review, changes_requested or draft."""
         if self.is_withdrawn:
@@ -455,9 +471,19 @@ class MaterialVersion(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     page_count = models.PositiveIntegerField(null=True, blank=True)
     preview = models.FileField(upload_to=preview_path, blank=True, max_length=200)
+    preview_width = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The preview's size in pixels, so pages keep its shape."
+    )
+    preview_height = models.PositiveIntegerField(null=True, blank=True)
     virus_checked = models.BooleanField(
         default=False,
         help_text="Scanned clean. While scanning is on, unscanned files are not served.",
+    )
+    change_note = models.TextField(
+        blank=True,
+        max_length=500,
+        help_text="What changed since the previous version, in the submitter's words. The "
+        "reviewer sees it.",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_REVIEW)
     uploaded_by = models.ForeignKey(

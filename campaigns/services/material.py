@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
+from django.core.files.images import get_image_dimensions
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -25,6 +26,7 @@ class VersionContent:
     upload: CheckedUpload | None = None
     text: str = ""
     alt_text: str = ""
+    change_note: str = ""  # What changed since the previous version, for the reviewer.
 
 
 class StaleEdit(Exception):
@@ -78,6 +80,7 @@ def _attach_files(version: MaterialVersion, content: VersionContent, stored: Sto
     stored.add(version.file)
     preview = make_preview(upload)
     if preview is not None:
+        version.preview_width, version.preview_height = get_image_dimensions(preview)
         version.preview.save("preview.png", preview, save=False)
         stored.add(version.preview)
 
@@ -100,6 +103,7 @@ def _create_version(
         number=number,
         text=content.text,
         alt_text=content.alt_text,
+        change_note=content.change_note,
         uploaded_by=actor,
         uploaded_at=timezone.now(),
         submission_key=submission_key,
@@ -185,7 +189,11 @@ def submit_version(
                 campaign=material.campaign,
                 material=material,
                 target=version,
-                data={"version": version.number, "sha256": version.sha256},
+                data={
+                    "version": version.number,
+                    "sha256": version.sha256,
+                    "change_note": version.change_note,
+                },
             )
             transaction.on_commit(lambda: notifications.material_submitted(version))
         return version

@@ -24,7 +24,7 @@ from campaigns.forms.material import (
     DecisionForm,
     EmbargoAcknowledgementForm,
     MaterialDetailsForm,
-    VersionContentForm,
+    NewVersionForm,
     WithdrawForm,
 )
 from campaigns.models import Download, Material, MaterialVersion, WorkflowError
@@ -113,7 +113,7 @@ def material_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def version_add(request: HttpRequest, pk: int) -> HttpResponse:
     material = get_material_for_user(request.user, pk, action="submit_version")
-    form = VersionContentForm(
+    form = NewVersionForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
         kind=material.kind,
@@ -129,6 +129,7 @@ def version_add(request: HttpRequest, pk: int) -> HttpResponse:
                     upload=form.cleaned_data["checked_upload"],
                     text=form.cleaned_data["text"],
                     alt_text=form.cleaned_data["alt_text"].strip(),
+                    change_note=form.cleaned_data["change_note"].strip(),
                 ),
                 submission_key=form.cleaned_data["submission_key"],
                 address=client_address(request),
@@ -139,13 +140,16 @@ def version_add(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, StorageUnavailable.message)
             status = 503
         else:
+            # The confirmation is shown on the next page, whether the form or its script sent it.
+            messages.success(
+                request,
+                f"Thank you: version {version.number} of “{material}” has been submitted and is "
+                "waiting for review by the charity's campaign team.",
+            )
             if wants_json:
                 return JsonResponse(
                     {"ok": True, "title": material.title, "url": _detail_url(material)}
                 )
-            messages.success(
-                request, f"Version {version.number} has been submitted and is waiting for review."
-            )
             return redirect(_detail_url(material))
     if request.method == "POST" and wants_json:
         errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}

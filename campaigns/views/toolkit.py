@@ -173,11 +173,13 @@ def material_add(request: HttpRequest, slug: str) -> HttpResponse:
                 status = 503
             else:
                 url = reverse("campaigns:material-detail", args=[version.material_id])
-                if wants_json:
-                    return JsonResponse({"ok": True, "title": version.material.title, "url": url})
+                # The confirmation is shown on the next page, whether the form or its script
+                # sent it.
                 messages.success(
                     request, f"“{version.material}” has been submitted and is waiting for review."
                 )
+                if wants_json:
+                    return JsonResponse({"ok": True, "title": version.material.title, "url": url})
                 return redirect(url)
         if wants_json:
             return JsonResponse(

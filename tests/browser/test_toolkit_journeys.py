@@ -357,19 +357,33 @@ def test_a_force_submits_its_own_poster_and_gets_it_approved_after_asking_for_ch
     expect(attention).to_contain_text(f"Changes requested: {title}")
     click_and_scan(visit, attention.get_by_role("link", name=title))
     expect(page.get_by_text("Changes requested", exact=True).first).to_be_visible()
+    # The reviewer's comment is the first thing on the page, and the way on is beside it.
+    banner = page.get_by_role("region", name="Changes requested to version 1")
+    expect(banner).to_contain_text(comment)
     expect(page.get_by_role("region", name="Versions and decisions")).to_contain_text(comment)
-    click_and_scan(visit, page.get_by_role("link", name="Upload a new version"))
+    click_and_scan(visit, banner.get_by_role("link", name="Upload a new version"))
+    expect(
+        page.get_by_role("region", name="What the reviewer asked you to change")
+    ).to_contain_text(comment)
+    expect(page.get_by_label("Text", exact=True)).to_have_count(0)  # a poster is a file
     page.get_by_label("File").set_input_files(
         png_file(tmp_path, "force-poster-v2.png", size=(800, 600), colour="maroon")
     )
     expect(page.get_by_label("Alt text")).to_have_value(first.alt_text)
+    change_note = "Moved the helpline number to the bottom, in larger type."
+    page.get_by_label("What changed").fill(change_note)
     page.get_by_role("button", name="Submit for review").click()
     page.wait_for_url(MATERIAL_URL)
     visit.scan()
     assert page.url.endswith(f"/material/{material.pk}/")
+    expect(page.get_by_role("status")).to_contain_text(
+        "version 2 of “Avon and Somerset force poster” has been submitted"
+    )
+    expect(page.get_by_role("region", name="Version 2, waiting for review")).to_be_visible()
     second = material.versions.get(number=2)
     assert second.status == MaterialVersion.Status.IN_REVIEW
     assert (second.width, second.height) == (800, 600)
+    assert second.change_note == change_note
     visit.sign_out()
 
     # The admin approves version 2.
@@ -377,6 +391,9 @@ def test_a_force_submits_its_own_poster_and_gets_it_approved_after_asking_for_ch
     attention = page.get_by_role("region", name="Needs your attention")
     click_and_scan(visit, attention.get_by_role("link", name="1 version waiting for your review"))
     click_and_scan(visit, page.get_by_role("link", name=title))
+    expect(page.get_by_role("region", name="Version 2 is waiting for your review")).to_contain_text(
+        change_note
+    )
     click_and_scan(visit, page.get_by_role("button", name="Approve version 2"))
     expect(page.get_by_role("status")).to_contain_text("Version 2 is approved.")
     visit.sign_out()

@@ -256,6 +256,7 @@ def test_a_new_version_replaces_one_still_waiting(client_for, charity_admin, cam
         {
             "file": SimpleUploadedFile("v2.png", png_bytes((10, 10))),
             "alt_text": "Version two",
+            "change_note": "A sharper image",
             "submission_key": str(uuid.uuid4()),
         },
     )
