@@ -7,7 +7,7 @@ from django.core.validators import URLValidator
 from django.utils import formats, timezone
 
 from agencies.models import Organisation
-from campaigns.models import Activity, Campaign, EnforcementFigures
+from campaigns.models import Activity, Campaign, CampaignPartner, EnforcementFigures
 from campaigns.services.activity import usable_material
 from lib import uploads
 from lib.widgets import DateInput
@@ -46,7 +46,8 @@ class ActivityForm(forms.ModelForm):
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
     confirm_dates = forms.BooleanField(
         required=False,
-        label="The date is right, although it is outside the campaign's run.",
+        label="I confirm it happened outside the campaign's run, for example preparation "
+        "before launch.",
     )
 
     class Meta:
@@ -76,32 +77,49 @@ class ActivityForm(forms.ModelForm):
             "engagement": forms.NumberInput(attrs={"min": 0}),
         }
 
-    def __init__(self, *args, campaign: Campaign, organisation: Organisation, **kwargs):
+    def __init__(
+        self,
+        *args,
+        campaign: Campaign,
+        organisation: Organisation,
+        held_evidence: uploads.CheckedUpload | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.campaign = campaign
         self.organisation = organisation
+        # A file checked and held after an earlier error in this form (lib.held_uploads).
+        self.held_evidence = held_evidence
         self.instance.campaign = campaign
         self.instance.organisation = organisation
         self.fields["materials"].queryset = usable_material(campaign, organisation)
         self.fields["force_area"].empty_label = "Not in one force area"
         if not self.is_bound and not self.instance.pk:
-            self.initial.setdefault("started_on", timezone.localdate())
+            self.initial.setdefault("started_on", campaign.day_to_suggest())
             self.initial.setdefault("force_area", organisation.force_area_id)
             self.initial["submission_key"] = uuid.uuid4()
         for name, types in FIELDS_FOR_TYPE.items():
             self.fields[name].widget.attrs["data-show-for"] = " ".join(sorted(types))
         self.needs_date_confirmation = False
 
+    def launch_days(self) -> set:
+        """The campaign's launch day and this organisation's own, if it launches on another."""
+        own = CampaignPartner.objects.filter(
+            campaign=self.campaign, organisation=self.organisation, launch_date__isnull=False
+        ).values_list("launch_date", flat=True)
+        return {self.campaign.launch_date, *own}
+
     def clean_started_on(self):
         started = self.cleaned_data["started_on"]
-        if started > timezone.localdate():
+        # Launch day is never "in the future": what is set up for it may be logged ahead.
+        if started > timezone.localdate() and started not in self.launch_days():
             raise ValidationError("Log what has happened: this date is in the future.")
         return started
 
     def clean_evidence_file(self):
         upload = self.cleaned_data.get("evidence_file")
         if not upload:
-            return None
+            return self.held_evidence
         return uploads.check_upload(
             upload,
             allowed=uploads.IMAGE_TYPES,

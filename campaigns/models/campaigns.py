@@ -139,6 +139,20 @@ class Campaign(models.Model):
     def is_run_by(self, user) -> bool:
         return self.lead_organisation_id in user.admin_organisation_ids
 
+    def runs_on(self, day) -> bool:
+        """Whether the day is within the campaign's run, from its launch to its end (if set)."""
+        return self.launch_date <= day and (self.end_date is None or day <= self.end_date)
+
+    def day_to_suggest(self, today=None):
+        """The day a form suggests for activity: today within the run; before the launch, the
+        launch day; after the end, the last day of the run."""
+        today = today or timezone.localdate()
+        if today < self.launch_date:
+            return self.launch_date
+        if self.end_date is not None and today > self.end_date:
+            return self.end_date
+        return today
+
     def has_launched(self, today=None) -> bool:
         return self.launch_date <= (today or timezone.localdate())
 

@@ -33,6 +33,7 @@ from campaigns.readiness import readiness_for
 from campaigns.services import activity as services
 from lib.addresses import client_address
 from lib.files import StorageUnavailable, stored_file_response
+from lib.held_uploads import HeldUploads
 from lib.paging import filtered_page
 from lib.scanning import scanning_on
 from lib.spreadsheets import add_sheet, csv_response, new_workbook, xlsx_response
@@ -172,13 +173,40 @@ def activity_export(request: HttpRequest, fmt: str) -> HttpResponse:
     raise Http404("No such format.")
 
 
-def _form_context(form: ActivityForm, campaign: Campaign, organisation: Organisation) -> dict:
+def _form_context(
+    form: ActivityForm, campaign: Campaign, organisation: Organisation, held: HeldUploads
+) -> dict:
+    """What the form page shows. After an error, an evidence file that passed its checks is held
+    for the next submission, so that the person need not choose it again."""
+    token = form.data.get("evidence_token", "") if form.is_bound else ""
+    evidence = form.cleaned_data.get("evidence_file") if hasattr(form, "cleaned_data") else None
+    if evidence is not None and evidence is not form.held_evidence:
+        held.release(token)
+        token = held.hold(evidence) or ""
+    elif evidence is None:
+        token = ""
     return {
         "form": form,
         "campaign": campaign,
         "organisation": organisation,
         "type_specific": set(FIELDS_FOR_TYPE),
+        "held_token": token,
+        "held_name": evidence.filename if evidence is not None and token else "",
     }
+
+
+def _activity_form(request: HttpRequest, **kwargs) -> tuple[ActivityForm, HeldUploads, str]:
+    """The activity form, bound on a POST, with the evidence held from an earlier attempt."""
+    held = HeldUploads(request.session)
+    is_post = request.method == "POST"
+    token = request.POST.get("evidence_token", "") if is_post else ""
+    form = ActivityForm(
+        request.POST if is_post else None,
+        request.FILES if is_post else None,
+        held_evidence=held.get(token) if token else None,
+        **kwargs,
+    )
+    return form, held, token
 
 
 @require_http_methods(["GET", "POST"])
@@ -186,12 +214,7 @@ def activity_create(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = get_campaign_for_user(request.user, slug)
     organisation = require_material_submitter(request.user, campaign)
     is_post = request.method == "POST"
-    form = ActivityForm(
-        request.POST if is_post else None,
-        request.FILES if is_post else None,
-        campaign=campaign,
-        organisation=organisation,
-    )
+    form, held, token = _activity_form(request, campaign=campaign, organisation=organisation)
     if not is_post and request.GET.get("material"):
         chosen = form.fields["materials"].queryset.filter(pk=request.GET["material"]).first()
         if chosen is not None:
@@ -212,12 +235,13 @@ def activity_create(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, StorageUnavailable.message)
             status = 503
         else:
+            held.release(token)
             messages.success(request, "Your activity has been logged. Thank you.")
             return redirect("campaigns:activity-detail", pk=activity.pk)
     return render(
         request,
         "campaigns/activity_form.html",
-        _form_context(form, campaign, organisation),
+        _form_context(form, campaign, organisation, held),
         status=status,
     )
 
@@ -253,9 +277,8 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_activity_for_user(request.user, pk, action="edit")
     is_post = request.method == "POST"
-    form = ActivityForm(
-        request.POST if is_post else None,
-        request.FILES if is_post else None,
+    form, held, token = _activity_form(
+        request,
         instance=activity,
         campaign=activity.campaign,
         organisation=activity.organisation,
@@ -287,9 +310,10 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, StorageUnavailable.message)
             status = 503
         else:
+            held.release(token)
             messages.success(request, "Your changes have been saved.")
             return redirect("campaigns:activity-detail", pk=activity.pk)
-    context = _form_context(form, activity.campaign, activity.organisation)
+    context = _form_context(form, activity.campaign, activity.organisation, held)
     context.update({"activity": activity, "revision": revision})
     return render(request, "campaigns/activity_form.html", context, status=status)
 

@@ -246,6 +246,27 @@
     }
     type.addEventListener("change", update);
     update();
+    watchRun(form);
+  }
+
+  // The "I confirm the date" box shows as soon as a date outside the campaign's run is chosen.
+  function watchRun(form) {
+    var box = form.querySelector("[data-outside-run-confirm]");
+    var started = form.querySelector("input[name=started_on]");
+    if (!box || !started) { return; }
+    var ended = form.querySelector("input[name=ended_on]");
+    var start = box.getAttribute("data-run-start");
+    var end = box.getAttribute("data-run-end");
+    function update() {
+      var first = started.value;
+      var last = (ended && ended.value) || first;
+      // ISO dates compare as text.
+      var outside = Boolean(first) && (first < start || Boolean(end && last > end));
+      box.hidden = !(outside || box.hasAttribute("data-needed"));
+    }
+    started.addEventListener("input", update);
+    if (ended) { ended.addEventListener("input", update); }
+    update();
   }
 
   // --- Copying a suggested post with one click ------------------------------------------------------

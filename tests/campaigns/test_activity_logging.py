@@ -115,7 +115,7 @@ def test_a_date_before_launch_needs_confirming_and_is_then_saved(
     early = posters(started_on="2026-05-20", ended_on=None)
     response = client.post(new_url(campaign), early)
     assert "outside the campaign's run" in " ".join(response.context["form"].errors["started_on"])
-    assert "The date is right" in response.content.decode()
+    assert "I confirm it happened outside the campaign" in response.content.decode()
     assert not Activity.objects.exists()
     confirmed = client.post(new_url(campaign), {**early, "confirm_dates": "on"})
     assert confirmed.status_code == 302

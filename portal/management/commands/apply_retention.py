@@ -1,4 +1,5 @@
-"""Summarise and delete downloads and audit entries past their retention periods."""
+"""Summarise and delete downloads and audit entries past their retention periods, and remove
+uploads held for a form that was never sent again."""
 
 from argparse import ArgumentParser
 
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from audit.retention import summarise_old_audit_entries
 from campaigns.retention import summarise_old_downloads
+from lib.held_uploads import HOLD_MINUTES, remove_stale_held_uploads
 from lib.retention import RetentionError, Summarised
 
 
@@ -15,7 +17,8 @@ class Command(BaseCommand):
     help = (
         "Count downloads older than DOWNLOAD_RETENTION_DAYS into monthly download summaries and "
         "audit entries older than AUDIT_RETENTION_DAYS into monthly audit summaries, then delete "
-        "them. Run it daily from cron; running it again adds only what has aged since."
+        "them; remove uploads held for a form longer than an hour. Run it daily from cron; "
+        "running it again adds only what has aged since."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -32,6 +35,11 @@ class Command(BaseCommand):
             self._report(entries, "audit entries", settings.AUDIT_RETENTION_DAYS, dry_run)
         except RetentionError as error:
             raise CommandError(str(error)) from error
+        held = remove_stale_held_uploads(now=now, dry_run=dry_run)
+        verb = "Would remove" if dry_run else "Removed"
+        self.stdout.write(
+            f"{verb} {held} upload(s) held for a form for more than {HOLD_MINUTES} minutes."
+        )
 
     def _report(self, done: Summarised, what: str, days: int, dry_run: bool) -> None:
         verb = "Would summarise and delete" if dry_run else "Summarised and deleted"
