@@ -220,7 +220,10 @@ def test_an_admin_publishes_a_poster_for_launch_day_and_an_embargoed_press_relea
     assert version.content_type == "image/png" and (version.width, version.height) == (600, 400)
 
     facts = page.get_by_role("region", name="Who it is for and when")
-    expect(facts.locator("dt:text-is('Released') + dd")).to_have_text(uk_long(poster_release))
+    # A release still to come reads as future: partners cannot see it yet.
+    expect(facts.locator("dt:text-is('Release') + dd")).to_have_text(
+        f"Released to partners at {uk_long(poster_release)}; partners cannot see this yet"
+    )
 
     # ... and approves it.
     click_and_scan(visit, page.get_by_role("button", name="Approve version 1"))
