@@ -222,3 +222,16 @@ def require_police_force(user, campaign: Campaign) -> Organisation:
     if organisation is None or organisation.kind != Organisation.Kind.POLICE_FORCE:
         raise PermissionDenied("Only a police force records its enforcement figures.")
     return organisation
+
+
+def viewer_areas(user, campaign: Campaign) -> set[int] | None:
+    """Whose help-seeker figures a person sees in detail: None for the campaign's admins (every
+    area, exact figures); otherwise the force areas of the person's organisations, with small
+    numbers withheld (campaigns.impact.disclosure)."""
+    if campaign.is_run_by(user):
+        return None
+    return {
+        membership.organisation.force_area_id
+        for membership in user.active_memberships
+        if membership.organisation.force_area_id is not None
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns.views import activity, campaigns, evaluation, impact, material, toolkit
+from campaigns.views import activity, campaigns, evaluation, figures, impact, material, toolkit
 
 app_name = "campaigns"
 
@@ -67,11 +67,11 @@ urlpatterns = [
         evaluation.evaluation_learning,
         name="evaluation-learning",
     ),
-    path("figures/", impact.figures_home, name="figures"),
-    path("figures/import/", impact.figures_import, name="figures-import"),
-    path("figures/imports/<int:pk>/", impact.import_detail, name="import-detail"),
-    path("figures/imports/<int:pk>/commit/", impact.import_commit, name="import-commit"),
-    path("figures/imports/<int:pk>/undo/", impact.import_undo, name="import-undo"),
+    path("figures/", figures.figures_home, name="figures"),
+    path("figures/import/", figures.figures_import, name="figures-import"),
+    path("figures/imports/<int:pk>/", figures.import_detail, name="import-detail"),
+    path("figures/imports/<int:pk>/commit/", figures.import_commit, name="import-commit"),
+    path("figures/imports/<int:pk>/undo/", figures.import_undo, name="import-undo"),
     path("activity/", activity.activity_list, name="activity-list"),
     path("activity/export.<str:fmt>", activity.activity_export, name="activity-export"),
     path("activity/<int:pk>/", activity.activity_detail, name="activity-detail"),

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from campaigns.demo.people import CHARITY, Cast
-from campaigns.impact import add_months
+from campaigns.impact.periods import add_months
 from campaigns.models import Campaign, Channel, HelpSeekerFigure
 from campaigns.services import figures as imports
 

@@ -16,26 +16,22 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.utils import formats, timezone
 
 from agencies.models import Region
-from campaigns.impact import (
-    Effect,
-    GroupComparison,
+from campaigns.access import viewer_areas
+from campaigns.impact.areas import area_table
+from campaigns.impact.disclosure import (
     Shown,
     ShownEffectRow,
     ShownRow,
-    Window,
-    add_months,
-    area_table,
-    campaign_effect,
-    format_percent,
     present_area_table,
     present_effect,
-    viewer_areas,
+    small_numbers_note,
 )
+from campaigns.impact.effect import Effect, GroupComparison, campaign_effect, format_percent
+from campaigns.impact.periods import Window, add_months
 from campaigns.models import (
     Activity,
     Campaign,
@@ -55,15 +51,6 @@ ILLUSTRATIVE_NOTE = (
     "Some of these figures were made up for demonstration and are marked illustrative: they "
     "are not real numbers of people seeking help."
 )
-
-
-def small_numbers_note() -> str:
-    threshold = settings.SMALL_NUMBER_THRESHOLD
-    return (
-        f"Counts below {threshold} are shown as “fewer than {threshold}”, and totals that include "
-        "one are rounded (“about …”), so that nobody can be identified. Percentages are not "
-        "worked out from withheld or rounded counts."
-    )
 
 
 COMPARISON_WITHHELD_NOTE = (

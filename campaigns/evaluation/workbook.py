@@ -7,11 +7,8 @@ from campaigns.evaluation.report import (
     ILLUSTRATIVE_NOTE,
     EvaluationReport,
     ReachRow,
-    small_numbers_note,
 )
-from campaigns.impact import (
-    Shown,
-)
+from campaigns.impact.disclosure import Shown, small_numbers_note
 
 # --- The workbook ------------------------------------------------------------------------
 

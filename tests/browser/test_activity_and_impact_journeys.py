@@ -14,7 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from campaigns.impact import add_months
+from campaigns.impact.periods import add_months
 from campaigns.models import (
     Activity,
     ActivityComment,

@@ -9,7 +9,9 @@ from django.urls import reverse
 
 from agencies.models import Organisation
 from campaigns.demo import load_demo
-from campaigns.impact import Window, area_table, campaign_effect
+from campaigns.impact.areas import area_table
+from campaigns.impact.effect import campaign_effect
+from campaigns.impact.periods import Window
 from campaigns.models import Campaign, CampaignPartner, Channel, HelpSeekerFigure
 from tests.factories import make_campaign, make_force_area, make_organisation, make_user
 
