@@ -26,12 +26,21 @@ from campaigns.impact.disclosure import (
     Shown,
     ShownEffectRow,
     ShownRow,
+    comparison_sentence,
+    net_effect,
     present_area_table,
     present_effect,
     small_numbers_note,
 )
-from campaigns.impact.effect import Effect, GroupComparison, campaign_effect, format_percent
+from campaigns.impact.effect import (
+    DID_METHOD,
+    Effect,
+    GroupComparison,
+    campaign_effect,
+    format_percent,
+)
 from campaigns.impact.periods import Window, add_months
+from campaigns.impact.uncertainty import METHOD
 from campaigns.models import (
     Activity,
     Campaign,
@@ -163,19 +172,15 @@ class Outtakes:
 
 
 @dataclass
-class CoverageNote:
-    heading: str
-    lines: list[str]
-
-
-@dataclass
 class Outcomes:
     region: Region | None
     exact: bool
     effect: Effect | None = None
     effect_rows: list[ShownEffectRow] = field(default_factory=list)
     effect_has_figures: bool = False
-    effect_coverage: list[CoverageNote] = field(default_factory=list)
+    effect_notes: list[str] = field(default_factory=list)
+    net_effect: str = ""
+    own_net_effect: str = ""
     comparison: GroupComparison | None = None
     comparison_withheld: bool = False
     run: Window | None = None
@@ -199,11 +204,18 @@ class Outcomes:
 
     @property
     def before_year_earlier(self) -> Window | None:
-        return self.effect.before.year_earlier() if self.effect else None
+        return self.effect.before_year_earlier if self.effect else None
 
     @property
     def after_year_earlier(self) -> Window | None:
-        return self.effect.after.year_earlier() if self.effect else None
+        return self.effect.after_year_earlier if self.effect else None
+
+    @property
+    def comparison_sentence(self) -> str:
+        return comparison_sentence(self.comparison)
+
+    method = METHOD
+    comparison_method = DID_METHOD
 
     @property
     def comparison_percents(self) -> tuple[str, str]:
@@ -455,23 +467,6 @@ def _activity_and_downloads(
     return outputs, outtakes
 
 
-def _coverage_notes(effect: Effect, own_areas: set[int] | None) -> list[CoverageNote]:
-    windows = {
-        "before": ("Before launch", effect.before),
-        "after": ("After launch", effect.after),
-        "before_year_earlier": ("A year before “before launch”", effect.before.year_earlier()),
-        "after_year_earlier": ("A year before “after launch”", effect.after.year_earlier()),
-    }
-    notes = []
-    for name, (heading, window) in windows.items():
-        coverage = effect.coverage[name].seen_by(own_areas)
-        if not coverage.complete:
-            notes.append(
-                CoverageNote(f"{heading} ({window.label})", coverage.missing + coverage.left_out)
-            )
-    return notes
-
-
 def _has_figures(cells: list[Shown]) -> bool:
     return any(cell.value is not None or cell.suppressed for cell in cells)
 
@@ -491,7 +486,17 @@ def _outcomes(user, campaign: Campaign, today: date) -> Outcomes:
             _has_figures([row.before, row.after, row.before_year_earlier, row.after_year_earlier])
             for row in outcomes.effect_rows
         )
-        outcomes.effect_coverage = _coverage_notes(effect, own_areas)
+        outcomes.effect_notes = effect.notes
+        total = next(row for row in outcomes.effect_rows if row.kind == "total")
+        outcomes.net_effect = net_effect(effect, total, effect.total)
+        own_rows = [row for row in outcomes.effect_rows if row.kind != "total"]
+        if not exact and own_rows:
+            outcomes.own_net_effect = net_effect(
+                effect,
+                own_rows[0],
+                effect.row_for(own_rows[0].label),
+                where=f" in {own_rows[0].label}",
+            )
         outcomes.effect_illustrative = effect.illustrative
         if effect.comparison is not None:
             if exact:

@@ -9,6 +9,7 @@ from campaigns.evaluation.report import (
     ReachRow,
 )
 from campaigns.impact.disclosure import Shown, small_numbers_note
+from lib.spreadsheets import HeaderRow, Percent
 
 # --- The workbook ------------------------------------------------------------------------
 
@@ -21,7 +22,11 @@ def _number(shown: Shown):
     return shown.value
 
 
-def _percent(text: str) -> str | None:
+def _percent(text: str, value: int | None = None):
+    """A percentage as a number cell (0.72 shown as +72%) where it is shown as a number; the
+    words where it is not (“not comparable: …”, withheld)."""
+    if value is not None:
+        return Percent(value / 100)
     return text or None
 
 
@@ -34,7 +39,7 @@ class Sheet:
     def block(self, title: str, header: list, rows: list[list], notes: list[str] = ()) -> None:
         """One table of the sheet: its title, a header row, its rows, its notes, a blank line."""
         self.rows.append([title])
-        self.rows.append(header)
+        self.rows.append(HeaderRow(header))
         self.rows.extend(rows)
         self.rows.extend([note] for note in notes)
         self.rows.append([])
@@ -141,6 +146,7 @@ def workbook_sheets(report: EvaluationReport) -> list[Sheet]:
                 f"Before: {effect.before.label}",
                 f"After: {effect.after.label}",
                 "Change",
+                "Larger than chance?",
                 f"A year earlier: {result.before_year_earlier.label}",
                 f"A year earlier: {result.after_year_earlier.label}",
                 "Change a year earlier",
@@ -150,16 +156,20 @@ def workbook_sheets(report: EvaluationReport) -> list[Sheet]:
                     row.label,
                     _number(row.before),
                     _number(row.after),
-                    _percent(row.percent),
+                    _percent(row.percent, row.percent_value),
+                    row.verdict or None,
                     _number(row.before_year_earlier),
                     _number(row.after_year_earlier),
-                    _percent(row.percent_year_earlier),
+                    _percent(row.percent_year_earlier, row.percent_value_year_earlier),
                 ]
                 for row in result.effect_rows
             ],
             ([f"Illustrative figures. {ILLUSTRATIVE_NOTE}"] if result.effect_illustrative else [])
             + notes
-            + [f"{note.heading}: {line}" for note in result.effect_coverage for line in note.lines],
+            + result.effect_notes
+            + [f"The net effect: {result.net_effect}"]
+            + ([result.own_net_effect] if result.own_net_effect else [])
+            + [result.method],
         )
         if result.comparison is not None:
             comparison = result.comparison
@@ -172,15 +182,16 @@ def workbook_sheets(report: EvaluationReport) -> list[Sheet]:
                         "Launched: " + ", ".join(comparison.launched),
                         comparison.launched_before,
                         comparison.launched_after,
-                        _percent(launched_percent),
+                        _percent(launched_percent, comparison.launched_percent),
                     ],
                     [
                         "Not yet launched: " + ", ".join(comparison.not_yet),
                         comparison.not_yet_before,
                         comparison.not_yet_after,
-                        _percent(not_yet_percent),
+                        _percent(not_yet_percent, comparison.not_yet_percent),
                     ],
                 ],
+                [result.comparison_sentence, result.comparison_method],
             )
         elif result.comparison_withheld:
             outcomes.rows.extend([[COMPARISON_WITHHELD_NOTE], []])

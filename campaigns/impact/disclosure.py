@@ -18,7 +18,8 @@ from django.conf import settings
 
 from agencies.models import ForceArea
 from campaigns.impact.areas import AreaTable
-from campaigns.impact.effect import WINDOWS, Effect, format_percent
+from campaigns.impact.effect import WINDOWS, Effect, EffectRow, format_percent, not_comparable_text
+from campaigns.impact.uncertainty import Change
 
 WITHHELD_PERCENT = "not shown: the counts are too small"
 
@@ -156,6 +157,49 @@ class ShownEffectRow:
     after_year_earlier: Shown
     percent_year_earlier: str
     force_area: ForceArea | None = None
+    verdict: str = ""
+    verdict_year_earlier: str = ""
+    windows_label: str = ""
+    comparable: bool = True
+    change: Change | None = None
+    # The percentages as numbers, only where they are shown as numbers (for workbooks).
+    percent_value: int | None = None
+    percent_value_year_earlier: int | None = None
+
+    @property
+    def withheld(self) -> bool:
+        return self.percent == WITHHELD_PERCENT
+
+
+def _verdict(change: Change | None) -> str:
+    if change is None or change.ratio is None:
+        return "too few people to tell" if change is not None else ""
+    if change.interval_text:
+        return f"{change.words} (95% interval {change.interval_text})"
+    return change.words
+
+
+def _percent_and_verdict(
+    row: EffectRow, pair: str, before: Shown, after: Shown, *, name_areas: bool
+) -> tuple[str, str, Change | None]:
+    """What a person may read where a percentage would go: “not comparable: …” where a window is
+    not fully covered, the withholding note where a count is withheld or rounded, else the
+    percentage and whether it is larger than chance variation."""
+    if not row.comparable(pair):
+        return not_comparable_text(row, pair, name_areas=name_areas), "", None
+    if before.value is None and after.value is None and not (before.suppressed or after.suppressed):
+        return "", "", None
+    if not (before.exact and after.exact):
+        return WITHHELD_PERCENT, "", None
+    change = row.ratio if pair == "now" else row.ratio_year_earlier
+    percent = row.percent if pair == "now" else row.percent_year_earlier
+    return format_percent(percent), _verdict(change), change
+
+
+def _windows_label(row: EffectRow, effect: Effect) -> str:
+    if effect.uniform or row.windows is None:
+        return ""
+    return f"{row.windows['before'].label} against {row.windows['after'].label}"
 
 
 def present_effect(
@@ -172,21 +216,125 @@ def present_effect(
             name: show_sum(row.parts.get(name, []), exact=exact, value=getattr(row, name))
             for name in WINDOWS
         }
+        percent, verdict, change = _percent_and_verdict(
+            row, "now", cells["before"], cells["after"], name_areas=exact
+        )
+        percent_ye, verdict_ye, _ = _percent_and_verdict(
+            row,
+            "year_earlier",
+            cells["before_year_earlier"],
+            cells["after_year_earlier"],
+            name_areas=exact,
+        )
         shown.append(
             ShownEffectRow(
                 row.label,
                 row.kind,
                 cells["before"],
                 cells["after"],
-                shown_percent(cells["before"], cells["after"], row.percent),
+                percent,
                 cells["before_year_earlier"],
                 cells["after_year_earlier"],
-                shown_percent(
-                    cells["before_year_earlier"],
-                    cells["after_year_earlier"],
-                    row.percent_year_earlier,
-                ),
+                percent_ye,
                 row.force_area,
+                verdict,
+                verdict_ye,
+                _windows_label(row, effect),
+                row.comparable("now"),
+                change,
+                row.percent if percent == format_percent(row.percent) and percent else None,
+                row.percent_year_earlier
+                if percent_ye == format_percent(row.percent_year_earlier) and percent_ye
+                else None,
             )
         )
     return shown
+
+
+def _rose_or_fell(percent: int) -> str:
+    if percent > 0:
+        return f"rose {percent}%"
+    if percent < 0:
+        return f"fell {abs(percent)}%"
+    return "did not change"
+
+
+def net_effect(effect: Effect, shown: ShownEffectRow, row: EffectRow, *, where: str = "") -> str:
+    """The net effect in words, for one row as the person may see it: “People seeking help rose
+    72% after launch, against a 4% fall over the same months a year earlier.”"""
+    subject = f"People seeking help{where}"
+    if not row.comparable("now"):
+        return f"{subject}: {shown.percent}, so there is no effect to report yet."
+    if shown.withheld:
+        return f"{subject}: the counts are too small to give a change."
+    change = row.ratio
+    if change is None or change.ratio is None:
+        return f"{subject}: no figures around the launch yet."
+    if change.verdict == "too few":
+        return (
+            f"{subject} went from {shown.before.text} to {shown.after.text}: too few people to "
+            "tell whether the campaign made a difference."
+        )
+    sentence = (
+        f"{subject} {_rose_or_fell(change.percent)} after launch ({change.words}, 95% interval "
+        f"{change.interval_text})"
+    )
+    before_ye, after_ye = shown.before_year_earlier, shown.after_year_earlier
+    year = row.ratio_year_earlier
+    if not row.comparable("year_earlier"):
+        sentence += (
+            "; the same months a year earlier are not comparable, so a seasonal change is not "
+            "ruled out"
+        )
+    elif not (before_ye.exact and after_ye.exact):
+        sentence += "; the same months a year earlier have counts too small to compare"
+    elif year is not None and year.percent is not None:
+        percent = year.percent
+        if percent == 0:
+            sentence += ", against no change over the same months a year earlier"
+        else:
+            sentence += (
+                f", against a {abs(percent)}% {'rise' if percent > 0 else 'fall'} over the "
+                "same months a year earlier"
+            )
+    sentence += "."
+    adjusted = row.adjusted
+    if adjusted is not None and adjusted.ratio is not None and year is not None:
+        if adjusted.interval_text and year.percent is not None:
+            sentence += (
+                f" Allowing for the year-earlier change, the campaign's effect is "
+                f"{format_percent(adjusted.percent)} (95% interval {adjusted.interval_text}): "
+                f"{adjusted.words}."
+            )
+    return sentence
+
+
+def comparison_sentence(comparison) -> str:
+    """The staggered-launch comparison in words (campaign admins only: it shows other areas)."""
+    if comparison is None:
+        return ""
+    if not comparison.comparable:
+        return (
+            "The areas that launched later cannot be compared yet: some of the months are "
+            "missing figures."
+        )
+    difference = comparison.difference
+    launched = format_percent(comparison.launched_percent) or "no figure"
+    not_yet = format_percent(comparison.not_yet_percent) or "no figure"
+    sentence = (
+        f"Over the same months, areas that had launched changed by {launched} and areas that had "
+        f"not launched yet by {not_yet}"
+    )
+    if difference is not None and difference.interval_text:
+        sentence += (
+            f": a difference of {format_percent(difference.percent)} (95% interval "
+            f"{difference.interval_text}), {difference.words}"
+        )
+    sentence += "."
+    placebo = comparison.difference_year_earlier
+    if placebo is not None and placebo.percent is not None:
+        sentence += (
+            f" A year earlier, before any launch, the same areas drifted apart by "
+            f"{format_percent(placebo.percent)}."
+        )
+    return sentence

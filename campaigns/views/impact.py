@@ -14,9 +14,17 @@ from campaigns import charts
 from campaigns.access import get_campaign_for_user, viewer_areas
 from campaigns.forms.figures import MONTH_FORMAT, ImpactForm
 from campaigns.impact.areas import area_table
-from campaigns.impact.disclosure import present_area_table, present_effect, show_sum, threshold
-from campaigns.impact.effect import campaign_effect
+from campaigns.impact.disclosure import (
+    comparison_sentence,
+    net_effect,
+    present_area_table,
+    present_effect,
+    show_sum,
+    threshold,
+)
+from campaigns.impact.effect import DID_METHOD, campaign_effect
 from campaigns.impact.periods import Window, add_months
+from campaigns.impact.uncertainty import METHOD
 from campaigns.models import Activity, Campaign, HelpSeekerFigure
 
 
@@ -142,7 +150,7 @@ def campaign_impact(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "campaigns/impact.html", context)
 
     effect = campaign_effect(campaign, months=months)
-    default_table = Window.months_before(campaign.launch_date, 12)
+    default_table = months_before_launch_month(campaign.launch_date, 12)
     window = Window.whole_months(
         data.get("table_from") or default_table.start, data.get("table_to") or default_table.end
     )
@@ -150,10 +158,11 @@ def campaign_impact(request: HttpRequest, slug: str) -> HttpResponse:
     timeline = _timeline(campaign)
     people_chart, chart_illustrative = help_seekers_chart(campaign, timeline, own_areas)
     shown_effect = present_effect(effect, exact=exact, own_areas=own_areas)
-    effect_coverage = {name: cover.seen_by(own_areas) for name, cover in effect.coverage.items()}
+    total = next(row for row in shown_effect if row.kind == "total")
+    own_rows = [row for row in shown_effect if row.kind != "total"]
     bars = charts.bar_chart(
-        title=f"People seeking help in the {months} months before and after launch",
-        description="Before and after launch, by area. The figures are in the table above.",
+        title="People seeking help before and after launch, by area",
+        description="Before and after launch, by area, as in the table above.",
         categories=[row.label for row in shown_effect if row.kind != "total"],
         series=[
             ("Before launch", [row.before.value for row in shown_effect if row.kind != "total"]),
@@ -167,7 +176,16 @@ def campaign_impact(request: HttpRequest, slug: str) -> HttpResponse:
             "bars": bars,
             "table": table,
             "table_coverage": table.coverage.seen_by(own_areas),
-            "effect_coverage": effect_coverage,
+            "net_effect": net_effect(effect, total, effect.total),
+            "own_net_effects": [
+                net_effect(effect, row, effect.row_for(row.label), where=f" in {row.label}")
+                for row in own_rows
+            ]
+            if not exact
+            else [],
+            "comparison_sentence": comparison_sentence(effect.comparison) if exact else "",
+            "method": METHOD,
+            "comparison_method": DID_METHOD,
             "table_rows": present_area_table(table, exact=exact, own_areas=own_areas),
             "people_chart": people_chart,
             "activity_chart": activity_chart(request.user, campaign, timeline),
@@ -178,6 +196,13 @@ def campaign_impact(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "campaigns/impact.html", context)
 
 
+def months_before_launch_month(launch: date, months: int) -> Window:
+    """Whole months before the month of the launch (a launch part-way through a month leaves
+    that month out of “before”)."""
+    first = launch.replace(day=1)
+    return Window(add_months(first, -months), first - timedelta(days=1))
+
+
 def _presets(campaign: Campaign) -> list[tuple[str, str]]:
     """Quick choices of period for the area table, as query strings."""
 
@@ -185,7 +210,7 @@ def _presets(campaign: Campaign) -> list[tuple[str, str]]:
         return f"table_from={window.start:{MONTH_FORMAT}}&table_to={window.end:{MONTH_FORMAT}}"
 
     launch = campaign.launch_date
-    presets = [("The 12 months before launch", query(Window.months_before(launch, 12)))]
+    presets = [("The 12 months before launch", query(months_before_launch_month(launch, 12)))]
     end = min(last_whole_month_end(), campaign.end_date or last_whole_month_end())
     if end >= launch:
         presets.append(("Since launch", query(Window.whole_months(launch, end))))

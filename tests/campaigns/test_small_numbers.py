@@ -48,7 +48,8 @@ def small_counts_in(values, threshold: int) -> list:
     for value in values:
         if isinstance(value, bool):
             continue
-        if isinstance(value, int | float) and 0 < value < threshold:
+        # Percentages are fractions in a workbook (0.07 for +7%): only whole numbers are counts.
+        if isinstance(value, int) and 0 < value < threshold:
             found.append(value)
         elif isinstance(value, str):
             match = COUNT.match(value.strip())
