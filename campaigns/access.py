@@ -235,3 +235,28 @@ def viewer_areas(user, campaign: Campaign) -> set[int] | None:
         for membership in user.active_memberships
         if membership.organisation.force_area_id is not None
     }
+
+
+def get_partner_report_for_user(user, slug: str, partner_id: int) -> CampaignPartner:
+    """A partner's report: the campaign's admins may have any partner's, a partner's own people
+    their own. Outsiders get 404; another partner's people get 403 (partners are not secret
+    within a campaign, their reports are)."""
+    campaign = get_campaign_for_user(user, slug)
+    partner = get_object_or_404(
+        campaign.partners.select_related("organisation__force_area", "campaign__region"),
+        pk=partner_id,
+    )
+    if campaign.is_run_by(user):
+        return partner
+    if partner.organisation_id not in user.organisation_ids:
+        raise PermissionDenied("A partner's report is for the partner and the campaign's admins.")
+    return partner
+
+
+def partner_reports_for(user, campaign: Campaign) -> list[CampaignPartner]:
+    """The partners whose reports this person may have: every partner for the campaign's admins,
+    their own organisations' for a partner."""
+    partners = campaign.partners.select_related("organisation").order_by("organisation__name")
+    if campaign.is_run_by(user):
+        return list(partners)
+    return [p for p in partners if p.organisation_id in user.organisation_ids]

@@ -63,6 +63,16 @@ urlpatterns = [
         name="evaluation-xlsx",
     ),
     path(
+        "campaigns/<slug:slug>/partners/<int:partner_id>/report/",
+        evaluation.partner_report,
+        name="partner-report",
+    ),
+    path(
+        "campaigns/<slug:slug>/partners/<int:partner_id>/report.xlsx",
+        evaluation.partner_report_workbook,
+        name="partner-report-xlsx",
+    ),
+    path(
         "campaigns/<slug:slug>/evaluation/learning/",
         evaluation.evaluation_learning,
         name="evaluation-learning",

@@ -270,6 +270,8 @@ ASKS: dict[str, Ask] = {
     "campaigns:evaluation": Ask(about="campaign"),
     "campaigns:evaluation-xlsx": Ask(about="campaign"),
     "campaigns:evaluation-learning": Ask(about="campaign"),
+    "campaigns:partner-report": Ask(about="partner"),
+    "campaigns:partner-report-xlsx": Ask(about="partner"),
     "campaigns:figures": Ask(),
     "campaigns:figures-import": Ask(),
     "campaigns:import-detail": Ask(about="import"),
@@ -452,6 +454,9 @@ MATRIX: dict[str, dict] = {
     "campaigns:evaluation": in_campaign("200", "200"),
     "campaigns:evaluation-xlsx": in_campaign("200", "200"),
     "campaigns:evaluation-learning": in_campaign("403", "200"),
+    # "Own" is council B's report, which force A may not have; "other" is force C's own.
+    "campaigns:partner-report": in_campaign("403", "200", other_member=("404", "200", "404")),
+    "campaigns:partner-report-xlsx": in_campaign("403", "200", other_member=("404", "200", "404")),
     "campaigns:figures": campaign_admins_only(),
     "campaigns:figures-import": campaign_admins_only(),
     "campaigns:import-detail": figure_import("200"),

@@ -349,9 +349,20 @@ def _organisation_labels(
 
 
 def _activity_and_downloads(
-    user, campaign: Campaign, partners: list[CampaignPartner], *, everything: bool
+    user,
+    campaign: Campaign,
+    partners: list[CampaignPartner],
+    *,
+    everything: bool,
+    organisation_id: int | None = None,
 ) -> tuple[Outputs, Outtakes]:
+    """Outputs and outtakes of what the person may see; of one organisation's work only when
+    `organisation_id` is given (a partner's report)."""
     activity = Activity.objects.visible_to(user).filter(campaign=campaign)
+    downloads = _downloads_visible_to(user, campaign)
+    if organisation_id is not None:
+        activity = activity.filter(organisation_id=organisation_id)
+        downloads = downloads.filter(organisation_id=organisation_id)
     groups = list(
         activity.values("organisation_id", "organisation__name", "activity_type", "reach_source")
         .annotate(
@@ -375,8 +386,7 @@ def _activity_and_downloads(
         .order_by()
     )
     per_item = list(
-        _downloads_visible_to(user, campaign)
-        .values("organisation_id", "organisation__name", "material_id")
+        downloads.values("organisation_id", "organisation__name", "material_id")
         .annotate(downloads=Count("pk"))
         .order_by()
     )
@@ -471,8 +481,13 @@ def _has_figures(cells: list[Shown]) -> bool:
     return any(cell.value is not None or cell.suppressed for cell in cells)
 
 
-def _outcomes(user, campaign: Campaign, today: date) -> Outcomes:
-    own_areas = viewer_areas(user, campaign)
+def _outcomes(
+    user, campaign: Campaign, today: date, *, own_areas: set[int] | None | bool = False
+) -> Outcomes:
+    """The outcomes as the person may see them, or, for a partner's report, as that partner
+    would (`own_areas`: its areas, small numbers withheld whoever reads it)."""
+    if own_areas is False:
+        own_areas = viewer_areas(user, campaign)
     exact = own_areas is None
     outcomes = Outcomes(campaign.region, exact)
     if campaign.region is None:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from campaigns.impact.periods import add_months
-from campaigns.models import Channel, HelpSeekerFigure
+from campaigns.models import CampaignPartner, Channel, HelpSeekerFigure
 from tests.assertions import body
 from tests.factories import make_force_area
 
@@ -106,9 +106,22 @@ def small_figures(region, campaign, force_a):
     return campaign
 
 
-def pages(campaign) -> list[str]:
+def partner_ids(campaign, person) -> list[int]:
+    """The partners whose reports the person may have."""
+    partners = CampaignPartner.objects.filter(campaign=campaign)
+    if not campaign.is_run_by(person):
+        partners = partners.filter(organisation_id__in=person.organisation_ids)
+    return list(partners.values_list("pk", flat=True))
+
+
+def pages(campaign, person) -> list[str]:
     impact = reverse("campaigns:impact", args=[campaign.slug])
+    reports = [
+        reverse("campaigns:partner-report", args=[campaign.slug, pk])
+        for pk in partner_ids(campaign, person)
+    ]
     return [
+        *reports,
         impact,
         impact + "?months=1&table_from=2026-05&table_to=2026-05",
         impact + "?months=6&table_from=2026-06&table_to=2026-11",
@@ -117,28 +130,38 @@ def pages(campaign) -> list[str]:
     ]
 
 
-def workbooks(campaign) -> list[str]:
-    return [reverse("campaigns:evaluation-xlsx", args=[campaign.slug])]
+def workbooks(campaign, person) -> list[str]:
+    return [
+        reverse("campaigns:evaluation-xlsx", args=[campaign.slug]),
+        *(
+            reverse("campaigns:partner-report-xlsx", args=[campaign.slug, pk])
+            for pk in partner_ids(campaign, person)
+        ),
+    ]
+
+
+HELP_SEEKER_SHEETS = {"Outcomes", "Help-seekers"}
 
 
 @pytest.mark.parametrize("who", ["police_officer", "council_officer"])
 def test_a_partner_never_sees_a_count_below_the_threshold(
     client_for, small_figures, settings, who, request
 ):
-    client = client_for(request.getfixturevalue(who))
+    person = request.getfixturevalue(who)
+    client = client_for(person)
     threshold = settings.SMALL_NUMBER_THRESHOLD
     withheld = 0
-    for url in pages(small_figures):
+    for url in pages(small_figures, person):
         response = client.get(url)
         assert response.status_code == 200, url
         cells = html_cells(response)
         withheld += sum(cell.startswith(("about", "fewer than")) for cell in cells)
         assert small_counts_in(cells, threshold) == [], url
     assert withheld, "the pages show withheld and rounded counts as such"
-    for url in workbooks(small_figures):
+    for url in workbooks(small_figures, person):
         response = client.get(url)
         assert response.status_code == 200, url
-        values = workbook_values(response, {"Outcomes"})
+        values = workbook_values(response, HELP_SEEKER_SHEETS)
         assert any(str(value).startswith(("about", "fewer than")) for value in values)
         assert small_counts_in(values, threshold) == [], url
 
@@ -149,18 +172,37 @@ def test_the_check_finds_small_counts_where_they_are_shown(
     # The campaign's admins see exact figures: the same pages do show 1 to 4, so the check above
     # would catch a partner being shown them.
     client = client_for(charity_admin)
-    for url in pages(small_figures):
-        assert small_counts_in(html_cells(client.get(url)), 5), url
-    for url in workbooks(small_figures):
-        assert small_counts_in(workbook_values(client.get(url), {"Outcomes"}), 5), url
+    for url in pages(small_figures, charity_admin):
+        if "/report/" not in url:
+            assert small_counts_in(html_cells(client.get(url)), 5), url
+    evaluation = reverse("campaigns:evaluation-xlsx", args=[small_figures.slug])
+    assert small_counts_in(workbook_values(client.get(evaluation), HELP_SEEKER_SHEETS), 5)
+
+
+def test_a_partners_report_follows_the_partners_rules_whoever_produces_it(
+    client_for, charity_admin, small_figures
+):
+    # The charity produces any partner's report to send on: the same rules as for the partner.
+    client = client_for(charity_admin)
+    for url in pages(small_figures, charity_admin) + workbooks(small_figures, charity_admin):
+        if "report" not in url:
+            continue
+        response = client.get(url)
+        assert response.status_code == 200, url
+        if url.endswith(".xlsx"):
+            values = workbook_values(response, HELP_SEEKER_SHEETS)
+        else:
+            values = html_cells(response)
+        assert small_counts_in(values, 5) == [], url
 
 
 def test_a_higher_threshold_is_honoured_everywhere(
     client_for, police_officer, small_figures, settings
 ):
     settings.SMALL_NUMBER_THRESHOLD = 10
-    client = client_for(police_officer)
-    for url in pages(small_figures):
+    person = police_officer
+    client = client_for(person)
+    for url in pages(small_figures, person):
         assert small_counts_in(html_cells(client.get(url)), 10) == [], url
-    for url in workbooks(small_figures):
-        assert small_counts_in(workbook_values(client.get(url), {"Outcomes"}), 10) == [], url
+    for url in workbooks(small_figures, person):
+        assert small_counts_in(workbook_values(client.get(url), HELP_SEEKER_SHEETS), 10) == [], url
