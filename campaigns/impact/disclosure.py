@@ -322,8 +322,8 @@ def comparison_sentence(comparison) -> str:
     launched = format_percent(comparison.launched_percent) or "no figure"
     not_yet = format_percent(comparison.not_yet_percent) or "no figure"
     sentence = (
-        f"Over the same months, areas that had launched changed by {launched} and areas that had "
-        f"not launched yet by {not_yet}"
+        f"Over the same months, areas where the campaign had launched changed by {launched} and "
+        f"areas without it yet by {not_yet}"
     )
     if difference is not None and difference.interval_text:
         sentence += (

@@ -458,16 +458,16 @@ def _comparison(
     windows: dict[str, Window],
     main: Periods,
 ) -> GroupComparison | None:
-    """Only where partners launched on different dates: areas launched by the campaign's launch
-    against areas that had not launched by the end of the window after it, over the same
-    windows (areas whose figures come in other periods are left out)."""
-    if len(set(launches.values())) < 2:
-        return None
-    launched = [r for r in rows if r.force_area and launches.get(r.force_area.pk, launch) <= launch]
+    """Where some areas launched later, or have no partner in the campaign: the areas launched
+    by the campaign's launch against those that had not launched by the end of the window after
+    it, over the same windows (areas whose figures come in other periods are left out)."""
+    launched = [
+        r for r in rows if r.force_area and launches.get(r.force_area.pk, date.max) <= launch
+    ]
     not_yet = [
         r
         for r in rows
-        if r.force_area and launches.get(r.force_area.pk, launch) > windows["after"].end
+        if r.force_area and launches.get(r.force_area.pk, date.max) > windows["after"].end
     ]
     launched = [r for r in launched if r.periods == main]
     not_yet = [r for r in not_yet if r.periods == main]
@@ -529,9 +529,8 @@ def _notes(effect: Effect, campaign: Campaign) -> list[str]:
         first.append(
             f"The campaign launched on {_day(launch)}, part-way through a {main.name}, so "
             f"{left_out} is left out: the {main.describe(count)} before it "
-            f"({effect.before.label}) are compared with the {count if count > 1 else ''}"
-            f"{' ' if count > 1 else ''}{main.name}{'s' if count != 1 else ''} after "
-            f"({effect.after.label})"
+            f"({effect.before.label}) are compared with the "
+            f"{main.describe(count).replace('whole ', '')} after ({effect.after.label})"
         )
     asked = main.months * count if not main.days else None
     if asked is not None and asked != months:
