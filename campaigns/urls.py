@@ -51,11 +51,21 @@ urlpatterns = [
     path("campaigns/<slug:slug>/activity/new/", activity.activity_create, name="activity-create"),
     path("campaigns/<slug:slug>/readiness/", activity.readiness, name="readiness"),
     path(
+        "campaigns/<slug:slug>/readiness.<str:fmt>",
+        activity.readiness_export,
+        name="readiness-export",
+    ),
+    path(
         "campaigns/<slug:slug>/enforcement/new/",
         activity.enforcement_create,
         name="enforcement-create",
     ),
     path("campaigns/<slug:slug>/impact/", impact.campaign_impact, name="impact"),
+    path(
+        "campaigns/<slug:slug>/impact/areas.<str:fmt>",
+        impact.impact_areas_export,
+        name="impact-areas-export",
+    ),
     path("campaigns/<slug:slug>/evaluation/", evaluation.evaluation_report, name="evaluation"),
     path(
         "campaigns/<slug:slug>/evaluation.xlsx",

@@ -271,6 +271,8 @@ ASKS: dict[str, Ask] = {
     "campaigns:evaluation-xlsx": Ask(about="campaign"),
     "campaigns:evaluation-learning": Ask(about="campaign"),
     "campaigns:partner-report": Ask(about="partner"),
+    "campaigns:readiness-export": Ask(about="campaign", args=lambda slug: [slug, "xlsx"]),
+    "campaigns:impact-areas-export": Ask(about="campaign", args=lambda slug: [slug, "csv"]),
     "campaigns:partner-report-xlsx": Ask(about="partner"),
     "campaigns:figures": Ask(),
     "campaigns:figures-import": Ask(),
@@ -454,6 +456,8 @@ MATRIX: dict[str, dict] = {
     "campaigns:evaluation": in_campaign("200", "200"),
     "campaigns:evaluation-xlsx": in_campaign("200", "200"),
     "campaigns:evaluation-learning": in_campaign("403", "200"),
+    "campaigns:readiness-export": in_campaign("200", "200"),
+    "campaigns:impact-areas-export": in_campaign("200", "200"),
     # "Own" is council B's report, which force A may not have; "other" is force C's own.
     "campaigns:partner-report": in_campaign("403", "200", other_member=("404", "200", "404")),
     "campaigns:partner-report-xlsx": in_campaign("403", "200", other_member=("404", "200", "404")),

@@ -8,18 +8,14 @@ from campaigns.evaluation.report import (
     EvaluationReport,
     ReachRow,
 )
-from campaigns.impact.disclosure import Shown, small_numbers_note
+from campaigns.impact.disclosure import Shown, cell_value, small_numbers_note
 from lib.spreadsheets import HeaderRow, Percent
 
 # --- The workbook ------------------------------------------------------------------------
 
 
 def _number(shown: Shown):
-    """A figure as a cell: a number when exact, the words when withheld or rounded (“about 895”
-    as a bare 895 would pass for exact), empty when there is no figure."""
-    if shown.suppressed or shown.rounded:
-        return shown.text
-    return shown.value
+    return cell_value(shown)
 
 
 def _percent(text: str, value: int | None = None):

@@ -56,6 +56,14 @@ class Shown:
         return not (self.suppressed or self.rounded)
 
 
+def cell_value(shown: Shown):
+    """A count as a spreadsheet cell: a number when exact, the words when withheld or rounded
+    (“about 895” as a bare 895 would pass for exact), empty when there is no figure."""
+    if not shown.exact:
+        return shown.text
+    return shown.value
+
+
 def show_exact(value: int | None) -> Shown:
     return Shown(value, "–" if value is None else f"{value:,}")
 

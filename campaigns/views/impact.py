@@ -4,28 +4,34 @@ from datetime import date, timedelta
 
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import Region
+from audit.models import AuditEntry
+from audit.services import record
 from campaigns import charts
 from campaigns.access import get_campaign_for_user, viewer_areas
 from campaigns.forms.figures import MONTH_FORMAT, ImpactForm
 from campaigns.impact.areas import area_table
 from campaigns.impact.disclosure import (
+    cell_value,
     comparison_sentence,
     net_effect,
     present_area_table,
     present_effect,
     show_sum,
+    small_numbers_note,
     threshold,
 )
 from campaigns.impact.effect import DID_METHOD, campaign_effect
 from campaigns.impact.periods import Window, add_months
 from campaigns.impact.uncertainty import METHOD
 from campaigns.models import Activity, Campaign, HelpSeekerFigure
+from lib.addresses import client_address
+from lib.spreadsheets import add_sheet, csv_response, new_workbook, xlsx_response
 
 
 def last_whole_month_end() -> date:
@@ -159,15 +165,16 @@ def campaign_impact(request: HttpRequest, slug: str) -> HttpResponse:
     people_chart, chart_illustrative = help_seekers_chart(campaign, timeline, own_areas)
     shown_effect = present_effect(effect, exact=exact, own_areas=own_areas)
     total = next(row for row in shown_effect if row.kind == "total")
-    own_rows = [row for row in shown_effect if row.kind != "total"]
+    areas = [row for row in shown_effect if row.kind != "total"]
     bars = charts.bar_chart(
         title="People seeking help before and after launch, by area",
         description="Before and after launch, by area, as in the table above.",
-        categories=[row.label for row in shown_effect if row.kind != "total"],
+        categories=[row.label for row in areas],
         series=[
-            ("Before launch", [row.before.value for row in shown_effect if row.kind != "total"]),
-            ("After launch", [row.after.value for row in shown_effect if row.kind != "total"]),
+            ("Before launch", [row.before.value for row in areas]),
+            ("After launch", [row.after.value for row in areas]),
         ],
+        texts=[[row.before.text for row in areas], [row.after.text for row in areas]],
     )
     context.update(
         {
@@ -179,7 +186,7 @@ def campaign_impact(request: HttpRequest, slug: str) -> HttpResponse:
             "net_effect": net_effect(effect, total, effect.total),
             "own_net_effects": [
                 net_effect(effect, row, effect.row_for(row.label), where=f" in {row.label}")
-                for row in own_rows
+                for row in areas
             ]
             if not exact
             else [],
@@ -194,6 +201,51 @@ def campaign_impact(request: HttpRequest, slug: str) -> HttpResponse:
         }
     )
     return render(request, "campaigns/impact.html", context)
+
+
+@require_http_methods(["GET"])
+def impact_areas_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """The impact page's area table as a spreadsheet, with the same small-number rules."""
+    if fmt not in {"csv", "xlsx"}:
+        raise Http404("No such format.")
+    campaign = get_campaign_for_user(request.user, slug)
+    own_areas = viewer_areas(request.user, campaign)
+    form = ImpactForm(request.GET if request.GET else None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    default = months_before_launch_month(campaign.launch_date, 12)
+    window = Window.whole_months(
+        data.get("table_from") or default.start, data.get("table_to") or default.end
+    )
+    if campaign.region is None:
+        header, lines = ["Area", "Total"], []
+        notes = [["The campaign has no region, so there are no help-seeker figures to show."]]
+    else:
+        table = area_table(campaign.region, window)
+        rows = present_area_table(table, exact=own_areas is None, own_areas=own_areas)
+        header = ["Area", *(channel.name for channel in table.channels), "Total"]
+        lines = [
+            [row.label, *(cell_value(cell) for cell in row.cells), cell_value(row.total)]
+            for row in rows
+        ]
+        seen = table.coverage.seen_by(own_areas)
+        notes = [[f"People seeking help in {campaign.region}, {window.label}"]]
+        if own_areas is not None:
+            notes.append([small_numbers_note()])
+        notes.extend([line] for line in seen.missing + seen.left_out)
+    record(
+        AuditEntry.Action.REPORT_EXPORTED,
+        actor=request.user,
+        address=client_address(request),
+        campaign=campaign,
+        target=campaign,
+        data={"report": "impact area table", "format": fmt, "period": window.label},
+    )
+    filename = f"{campaign.slug}-areas-{window.start:%Y-%m}-to-{window.end:%Y-%m}.{fmt}"
+    if fmt == "csv":
+        return csv_response(header, [*lines, [], *notes], filename)
+    workbook = new_workbook()
+    add_sheet(workbook, "Areas", header, [*lines, [], *notes])
+    return xlsx_response(workbook, filename)
 
 
 def months_before_launch_month(launch: date, months: int) -> Window:

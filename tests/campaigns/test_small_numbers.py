@@ -131,8 +131,11 @@ def pages(campaign, person) -> list[str]:
 
 
 def workbooks(campaign, person) -> list[str]:
+    areas = reverse("campaigns:impact-areas-export", args=[campaign.slug, "xlsx"])
     return [
         reverse("campaigns:evaluation-xlsx", args=[campaign.slug]),
+        areas + "?table_from=2026-05&table_to=2026-05",
+        areas + "?table_from=2025-01&table_to=2026-11",
         *(
             reverse("campaigns:partner-report-xlsx", args=[campaign.slug, pk])
             for pk in partner_ids(campaign, person)
@@ -140,7 +143,13 @@ def workbooks(campaign, person) -> list[str]:
     ]
 
 
-HELP_SEEKER_SHEETS = {"Outcomes", "Help-seekers"}
+HELP_SEEKER_SHEETS = {"Outcomes", "Help-seekers", "Areas"}
+
+
+def csv_values(response) -> list[str]:
+    return [
+        cell for line in body(response).decode("utf-8-sig").splitlines() for cell in line.split(",")
+    ]
 
 
 @pytest.mark.parametrize("who", ["police_officer", "council_officer"])
@@ -162,8 +171,13 @@ def test_a_partner_never_sees_a_count_below_the_threshold(
         response = client.get(url)
         assert response.status_code == 200, url
         values = workbook_values(response, HELP_SEEKER_SHEETS)
-        assert any(str(value).startswith(("about", "fewer than")) for value in values)
+        withheld += sum(str(value).startswith(("about", "fewer than")) for value in values)
         assert small_counts_in(values, threshold) == [], url
+    assert withheld
+    for url in workbooks(small_figures, person):
+        if "areas.xlsx" in url:
+            csv = client.get(url.replace("areas.xlsx", "areas.csv"))
+            assert small_counts_in(csv_values(csv), threshold) == [], url
 
 
 def test_the_check_finds_small_counts_where_they_are_shown(
