@@ -159,6 +159,23 @@ class Sum:
     parts: list[int]
     gaps: list[tuple[date, date]]
     illustrative: bool = False
+    # For each channel, what no figure covers; and the channels with any figure in the window.
+    channel_gaps: dict[int, list[tuple[date, date]]] = field(default_factory=dict)
+    present: set[int] = field(default_factory=set)
+
+
+def pair_gaps(first: Sum, second: Sum) -> tuple[list, list]:
+    """What two windows compared with each other miss. A channel with no figure in either window
+    is left out of both (the comparison stays like with like); a channel with figures in one
+    window must cover the other too. With no figures at all in either, both are missing."""
+    present = first.present | second.present
+    if not present:
+        return first.gaps, second.gaps
+
+    def kept(total: Sum) -> list:
+        return _merge([gap for pk in present for gap in total.channel_gaps.get(pk, [])])
+
+    return kept(first), kept(second)
 
 
 def _sum(
@@ -173,17 +190,22 @@ def _sum(
     by_channel: dict[int, list[HelpSeekerFigure]] = defaultdict(list)
     for figure in inside:
         by_channel[figure.channel_id].append(figure)
-    parts, gaps = [], []
+    parts, gaps, channel_gaps = [], [], {}
     for channel in channels:
         found = by_channel.get(channel.pk, [])
         if found:
             parts.append(sum(f.count for f in found))
-        gaps.extend(window_gaps(window, [(f.period_start, f.period_end) for f in found]))
+        channel_gaps[channel.pk] = window_gaps(
+            window, [(f.period_start, f.period_end) for f in found]
+        )
+        gaps.extend(channel_gaps[channel.pk])
     return Sum(
         sum(parts) if parts else None,
         parts,
         _merge(gaps),
         any(f.is_illustrative for f in inside),
+        channel_gaps,
+        set(by_channel),
     )
 
 
@@ -401,6 +423,9 @@ def campaign_effect(campaign: Campaign, *, months: int = 3) -> Effect | None:
         windows = periods.windows(area_launch, months)
         label = area_label(region, force_area)
         sums = {name: _sum(own, periods, channels, window) for name, window in windows.items()}
+        gaps: dict[str, list] = {}
+        for first, second in PAIRS.values():
+            gaps[first], gaps[second] = pair_gaps(sums[first], sums[second])
         rows.append(
             EffectRow(
                 label,
@@ -409,8 +434,7 @@ def campaign_effect(campaign: Campaign, *, months: int = 3) -> Effect | None:
                 force_area=force_area,
                 parts={name: sums[name].parts for name in WINDOWS},
                 missing={
-                    name: [(start, end, label) for start, end in sums[name].gaps]
-                    for name in WINDOWS
+                    name: [(start, end, label) for start, end in gaps[name]] for name in WINDOWS
                 },
                 windows=windows,
                 launch=area_launch,
@@ -474,22 +498,25 @@ def _comparison(
     if not launched or not not_yet:
         return None
 
-    def group(members: list[EffectRow], name: str) -> Sum:
-        sums = [
-            _sum(by_area.get(r.force_area.pk, []), main, channels, windows[name]) for r in members
+    def group(members: list[EffectRow], first: str, second: str) -> tuple[Sum, Sum]:
+        pairs = [
+            (
+                _sum(by_area.get(r.force_area.pk, []), main, channels, windows[first]),
+                _sum(by_area.get(r.force_area.pk, []), main, channels, windows[second]),
+            )
+            for r in members
         ]
-        values = [s.value for s in sums]
-        return Sum(
-            None if any(v is None for v in values) else sum(values),
-            [],
-            [gap for s in sums for gap in s.gaps],
-        )
+        totals = []
+        for index in (0, 1):
+            values = [pair[index].value for pair in pairs]
+            gaps = [gap for pair in pairs for gap in pair_gaps(*pair)[index]]
+            totals.append(Sum(None if any(v is None for v in values) else sum(values), [], gaps))
+        return totals[0], totals[1]
 
-    got = {
-        (side, name): group(members, name)
-        for side, members in (("launched", launched), ("not_yet", not_yet))
-        for name in WINDOWS
-    }
+    got = {}
+    for side, members in (("launched", launched), ("not_yet", not_yet)):
+        for first, second in PAIRS.values():
+            got[(side, first)], got[(side, second)] = group(members, first, second)
 
     def covered(*names: str) -> bool:
         return all(
