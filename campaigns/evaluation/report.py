@@ -529,7 +529,7 @@ def _outcomes(
             _has_figures([*row.cells, row.total]) for row in outcomes.area_rows
         )
         seen = table.coverage.seen_by(own_areas)
-        outcomes.area_coverage = seen.missing + seen.left_out
+        outcomes.area_coverage = seen.summary
         outcomes.area_illustrative = table.illustrative
     return outcomes
 

@@ -126,6 +126,9 @@ def area_table(
                     Note(
                         f"{table_row.label}, {channel.name.lower()}: no figures for {span}",
                         area_id,
+                        label=table_row.label,
+                        channel=channel.name.lower(),
+                        span=span,
                     )
                 )
     for figure in straddling:
@@ -135,6 +138,9 @@ def area_table(
                 f"figure for {describe_span(figure.period_start, figure.period_end)} reaches "
                 "outside this period, so it is not counted",
                 figure.force_area_id,
+                label=area_label(region, figure.force_area),
+                channel=figure.channel.name.lower(),
+                span=describe_span(figure.period_start, figure.period_end),
             )
         )
     return AreaTable(

@@ -97,9 +97,18 @@ class Note(str):
 
     area_id: int | None
 
-    def __new__(cls, text: str, area_id: int | None) -> "Note":
+    def __new__(
+        cls,
+        text: str,
+        area_id: int | None,
+        *,
+        label: str = "",
+        channel: str = "",
+        span: str = "",
+    ) -> "Note":
         note = super().__new__(cls, text)
         note.area_id = area_id
+        note.label, note.channel, note.span = label, channel, span
         return note
 
 
@@ -135,3 +144,40 @@ class Coverage:
     @property
     def complete(self) -> bool:
         return not self.missing and not self.left_out
+
+    @property
+    def summary(self) -> list[str]:
+        """At most two sentences instead of a line per figure: what is missing, grouped by
+        period, and how many figures run past the period's edge."""
+        sentences = []
+        by_span: dict[str, list[str]] = {}
+        others = []
+        for note in self.missing:
+            if not note.span:
+                others.append(str(note))
+                continue
+            by_span.setdefault(note.span, []).append(f"{note.label} ({note.channel})")
+        if by_span:
+            areas = sorted({who.rsplit(" (", 1)[0] for whos in by_span.values() for who in whos})
+            if len(by_span) <= 3:
+                parts = [f"{span} ({', '.join(whos)})" for span, whos in by_span.items()]
+                text = f"Figures are missing for {' and '.join(parts)}"
+            else:
+                text = (
+                    f"Figures are missing for {len(by_span)} periods in {len(areas)} "
+                    f"area{'s' if len(areas) != 1 else ''} ({', '.join(areas)})"
+                )
+            if others:
+                text += "; " + "; ".join(others)
+            sentences.append(text + ", so the totals are not the whole picture.")
+        elif others:
+            sentences.append("; ".join(others).capitalize() + ".")
+        if self.left_out:
+            count = len(self.left_out)
+            example = self.left_out[0]
+            sentences.append(
+                f"{count} figure{'s' if count != 1 else ''} cover{'s' if count == 1 else ''} a "
+                f"longer period than this one and {'is' if count == 1 else 'are'} not counted "
+                f"(for example {example.label}'s for {example.span}): a figure is never split."
+            )
+        return sentences

@@ -231,7 +231,7 @@ def impact_areas_export(request: HttpRequest, slug: str, fmt: str) -> HttpRespon
         notes = [[f"People seeking help in {campaign.region}, {window.label}"]]
         if own_areas is not None:
             notes.append([small_numbers_note()])
-        notes.extend([line] for line in seen.missing + seen.left_out)
+        notes.extend([line] for line in seen.summary)
     record(
         AuditEntry.Action.REPORT_EXPORTED,
         actor=request.user,

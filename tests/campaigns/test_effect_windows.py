@@ -219,3 +219,29 @@ def test_the_net_effect_is_said_in_words_against_the_year_earlier(
         "for the year-earlier change, the campaign's effect is +51% (95% interval +25% to +83%): "
         "clearly larger than chance variation."
     )
+
+
+def test_what_an_area_table_misses_is_said_in_at_most_two_sentences(region, website):
+    from campaigns.impact.areas import area_table
+
+    for number in range(3):
+        area = make_force_area(f"Area {number}", region)
+        skip = {date(2025, month, 1) for month in range(1 + number, 12, 2)}
+        monthly(region, area, website, date(2025, 1, 1), date(2025, 12, 1), skip=skip)
+    HelpSeekerFigure.objects.create(
+        region=region,
+        force_area=area,
+        channel=website,
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        count=1_000,
+    )
+    table = area_table(region, months("2025-01", "2025-06"))
+    assert len(table.coverage.missing) > 6
+    summary = table.coverage.summary
+    assert summary == [
+        "Figures are missing for 6 periods in 3 areas (Area 0, Area 1, Area 2), so the totals "
+        "are not the whole picture.",
+        "1 figure covers a longer period than this one and is not counted (for example Area 2's "
+        "for 2025): a figure is never split.",
+    ]
