@@ -23,7 +23,7 @@ from django.utils.text import slugify
 
 from agencies.models import ForceArea, Membership, Organisation, Region, User
 from bench.environment import Environment
-from campaigns.impact import add_months
+from campaigns.impact.periods import add_months
 from campaigns.models import (
     Activity,
     Campaign,

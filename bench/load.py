@@ -49,7 +49,7 @@ from agencies.models import ForceArea, Membership, Organisation, Region, User
 from bench.data import MP4_HEADER
 from bench.environment import BenchError, Environment, Server
 from bench.measure import MB, megabytes
-from campaigns.impact import add_months
+from campaigns.impact.periods import add_months
 from campaigns.models import (
     Activity,
     Campaign,

@@ -41,7 +41,7 @@ from django.utils import timezone
 from bench import data
 from bench.environment import BenchError, Environment, Server
 from bench.measure import MB, Spread, Transfer, WorkerWatch, megabytes, request, verdict
-from campaigns.impact import Window, add_months
+from campaigns.impact.periods import Window, add_months
 from campaigns.models import Activity, Campaign, HelpSeekerFigure, Material
 
 REPEATS = 5

@@ -268,3 +268,41 @@ def require_police_force(user, campaign: Campaign) -> Organisation:
     if organisation is None or organisation.kind != Organisation.Kind.POLICE_FORCE:
         raise PermissionDenied("Only a police force records its enforcement figures.")
     return organisation
+
+
+def viewer_areas(user, campaign: Campaign) -> set[int] | None:
+    """Whose help-seeker figures a person sees in detail: None for the campaign's admins (every
+    area, exact figures); otherwise the force areas of the person's organisations, with small
+    numbers withheld (campaigns.impact.disclosure)."""
+    if campaign.is_run_by(user):
+        return None
+    return {
+        membership.organisation.force_area_id
+        for membership in user.active_memberships
+        if membership.organisation.force_area_id is not None
+    }
+
+
+def get_partner_report_for_user(user, slug: str, partner_id: int) -> CampaignPartner:
+    """A partner's report: the campaign's admins may have any partner's, a partner's own people
+    their own. Outsiders get 404; another partner's people get 403 (partners are not secret
+    within a campaign, their reports are)."""
+    campaign = get_campaign_for_user(user, slug)
+    partner = get_object_or_404(
+        campaign.partners.select_related("organisation__force_area", "campaign__region"),
+        pk=partner_id,
+    )
+    if campaign.is_run_by(user):
+        return partner
+    if partner.organisation_id not in user.organisation_ids:
+        raise PermissionDenied("A partner's report is for the partner and the campaign's admins.")
+    return partner
+
+
+def partner_reports_for(user, campaign: Campaign) -> list[CampaignPartner]:
+    """The partners whose reports this person may have: every partner for the campaign's admins,
+    their own organisations' for a partner."""
+    partners = campaign.partners.select_related("organisation").order_by("organisation__name")
+    if campaign.is_run_by(user):
+        return list(partners)
+    return [p for p in partners if p.organisation_id in user.organisation_ids]

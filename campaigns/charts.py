@@ -9,8 +9,12 @@ the portal's Content-Security-Policy refuses.
 from dataclasses import dataclass, field
 from datetime import date
 
-WIDTH, HEIGHT = 720, 320
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 48
+# A narrow canvas: scaled to a 390 px phone the text stays about 11 px high; on a wide screen
+# the figure is capped in CSS so the text does not grow past its size in the page.
+WIDTH, HEIGHT = 480, 280
+LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 40
+# At most this many month labels, so that “Sep 2026” never runs into its neighbour.
+MAX_X_LABELS = 6
 
 
 @dataclass
@@ -113,7 +117,7 @@ def line_chart(
             pen_down = True
         line.path = " ".join(commands)
         drawn.append(line)
-    every = max(1, count // 12)
+    every = max(1, -(-count // MAX_X_LABELS))
     x_ticks = [
         Tick(x(index), month.strftime("%b %Y" if month.month == 1 or index == 0 else "%b"))
         for index, month in enumerate(months)
@@ -146,26 +150,55 @@ class Bar:
     height: float
     value: int
     series: int
+    text: str = ""
+    text_x: float = 0.0
+
+
+@dataclass
+class BarGroup:
+    """One category: its label on a line of its own above its bars, so labels never overlap."""
+
+    label: str
+    label_y: float
+    bars: list[Bar]
 
 
 @dataclass
 class BarChart:
     title: str
     description: str
-    categories: list[Tick]
+    groups: list[BarGroup]
     series_names: list[str]
-    bars: list[Bar]
-    y_ticks: list[Tick]
     width: int = WIDTH
     height: int = HEIGHT
-    plot_left: int = LEFT
-    plot_right: int = WIDTH - RIGHT
-    plot_top: int = TOP
-    plot_bottom: int = HEIGHT - BOTTOM
+    plot_left: int = 8
+
+    @property
+    def bars(self) -> list[Bar]:
+        return [bar for group in self.groups for bar in group.bars]
+
+    @property
+    def categories(self) -> list[Tick]:
+        return [Tick(group.label_y, group.label) for group in self.groups]
 
     @property
     def is_empty(self) -> bool:
         return not self.bars
+
+    @property
+    def table(self) -> list[tuple[str, list[str]]]:
+        """The chart's figures category by category, for the data table behind it."""
+        rows = []
+        for group in self.groups:
+            texts = ["–"] * len(self.series_names)
+            for bar in group.bars:
+                texts[bar.series] = bar.text
+            rows.append((group.label, texts))
+        return rows
+
+
+BAR, BAR_GAP, LABEL_LINE, GROUP_GAP = 16, 3, 18, 12
+VALUE_ROOM = 96  # room at the right of the longest bar for its value (“about 1,005”)
 
 
 def bar_chart(
@@ -174,43 +207,30 @@ def bar_chart(
     description: str,
     categories: list[str],
     series: list[tuple[str, list[int | None]]],
+    texts: list[list[str]] | None = None,
 ) -> BarChart:
-    """Grouped bars: one group per category, one bar per series; no bar where there is no value."""
-    top = _nice_ceiling(
-        max((v for _, values in series for v in values if v is not None), default=0)
-    )
-    plot_width = WIDTH - LEFT - RIGHT
-    plot_height = HEIGHT - TOP - BOTTOM
-    group = plot_width / max(len(categories), 1)
-    bar_width = group * 0.7 / max(len(series), 1)
-
-    def y(value: float) -> float:
-        return round(TOP + plot_height * (1 - value / top), 1)
-
-    bars = []
-    for number, (_, values) in enumerate(series):
-        for index, value in enumerate(values):
-            if value is None:
-                continue
-            left = LEFT + group * index + group * 0.15 + bar_width * number
-            bars.append(
-                Bar(
-                    round(left, 1),
-                    y(value),
-                    round(bar_width, 1),
-                    round(TOP + plot_height - y(value), 1),
-                    value,
-                    number,
+    """Horizontal grouped bars: each category's name on its own line, then one bar per series
+    with its value written at its end (`texts`, e.g. “about 45”, else the number). No bar where
+    there is no value."""
+    top = max((v for _, values in series for v in values if v is not None), default=0) or 1
+    left = 8
+    room = WIDTH - left - VALUE_ROOM
+    groups, y = [], TOP
+    for index, name in enumerate(categories):
+        label_y = y + 12
+        y += LABEL_LINE
+        bars = []
+        for number, (_, values) in enumerate(series):
+            value = values[index]
+            if value is not None:
+                length = round(max(room * value / top, 1), 1)
+                text = texts[number][index] if texts else f"{value:,}"
+                bars.append(
+                    Bar(left, y, length, BAR, value, number, text, round(left + length + 4, 1))
                 )
-            )
-    return BarChart(
-        title,
-        description,
-        [
-            Tick(round(LEFT + group * (index + 0.5), 1), name)
-            for index, name in enumerate(categories)
-        ],
-        [name for name, _ in series],
-        bars,
-        _y_ticks(top, y),
-    )
+            y += BAR + BAR_GAP
+        groups.append(BarGroup(name, label_y, bars))
+        y += GROUP_GAP
+    chart = BarChart(title, description, groups, [name for name, _ in series])
+    chart.height = int(y + 4)
+    return chart

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns.views import activity, campaigns, evaluation, impact, material, toolkit
+from campaigns.views import activity, campaigns, evaluation, figures, impact, material, toolkit
 
 app_name = "campaigns"
 
@@ -51,11 +51,21 @@ urlpatterns = [
     path("campaigns/<slug:slug>/activity/new/", activity.activity_create, name="activity-create"),
     path("campaigns/<slug:slug>/readiness/", activity.readiness, name="readiness"),
     path(
+        "campaigns/<slug:slug>/readiness.<str:fmt>",
+        activity.readiness_export,
+        name="readiness-export",
+    ),
+    path(
         "campaigns/<slug:slug>/enforcement/new/",
         activity.enforcement_create,
         name="enforcement-create",
     ),
     path("campaigns/<slug:slug>/impact/", impact.campaign_impact, name="impact"),
+    path(
+        "campaigns/<slug:slug>/impact/areas.<str:fmt>",
+        impact.impact_areas_export,
+        name="impact-areas-export",
+    ),
     path("campaigns/<slug:slug>/evaluation/", evaluation.evaluation_report, name="evaluation"),
     path(
         "campaigns/<slug:slug>/evaluation.xlsx",
@@ -63,15 +73,25 @@ urlpatterns = [
         name="evaluation-xlsx",
     ),
     path(
+        "campaigns/<slug:slug>/partners/<int:partner_id>/report/",
+        evaluation.partner_report,
+        name="partner-report",
+    ),
+    path(
+        "campaigns/<slug:slug>/partners/<int:partner_id>/report.xlsx",
+        evaluation.partner_report_workbook,
+        name="partner-report-xlsx",
+    ),
+    path(
         "campaigns/<slug:slug>/evaluation/learning/",
         evaluation.evaluation_learning,
         name="evaluation-learning",
     ),
-    path("figures/", impact.figures_home, name="figures"),
-    path("figures/import/", impact.figures_import, name="figures-import"),
-    path("figures/imports/<int:pk>/", impact.import_detail, name="import-detail"),
-    path("figures/imports/<int:pk>/commit/", impact.import_commit, name="import-commit"),
-    path("figures/imports/<int:pk>/undo/", impact.import_undo, name="import-undo"),
+    path("figures/", figures.figures_home, name="figures"),
+    path("figures/import/", figures.figures_import, name="figures-import"),
+    path("figures/imports/<int:pk>/", figures.import_detail, name="import-detail"),
+    path("figures/imports/<int:pk>/commit/", figures.import_commit, name="import-commit"),
+    path("figures/imports/<int:pk>/undo/", figures.import_undo, name="import-undo"),
     path("activity/", activity.activity_list, name="activity-list"),
     path("activity/export.<str:fmt>", activity.activity_export, name="activity-export"),
     path("activity/<int:pk>/", activity.activity_detail, name="activity-detail"),

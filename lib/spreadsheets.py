@@ -7,6 +7,7 @@ string cell, which is never evaluated.
 """
 
 import csv
+import datetime
 import logging
 import tempfile
 import zipfile
@@ -17,6 +18,29 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, StreamingHttpResponse
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+# A percentage as a number (0.72 for 72%) shown with its sign; the minus is a real minus sign in
+# the format, so the cell stays a number.
+PERCENT_FORMAT = "+0%;-0%;0%"
+NUMBER_FORMAT = "#,##0"
+DATE_FORMAT = "d mmm yyyy"
+DATETIME_FORMAT = "d mmm yyyy hh:mm"
+MIN_WIDTH, MAX_WIDTH = 8, 60
+
+
+class Percent(float):
+    """A fraction to be written as a percentage cell (Percent(0.72) shows as +72%)."""
+
+    def __str__(self) -> str:
+        percent = round(self * 100)
+        return f"+{percent}%" if percent > 0 else f"{percent}%"
+
+
+class HeaderRow(list):
+    """A row written in bold: the header of a table inside a sheet."""
+
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +67,7 @@ def csv_response(header: list[str], rows: Iterable[list], filename: str) -> Stre
         # A byte order mark, so that Excel reads the file as UTF-8 (£, é, quotes).
         yield "\ufeff" + writer.writerow(header)
         for row in rows:
-            yield writer.writerow([neutralised(value) for value in row])
+            yield writer.writerow([neutralised(_csv_value(value)) for value in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -51,18 +75,75 @@ def csv_response(header: list[str], rows: Iterable[list], filename: str) -> Stre
     return response
 
 
-def add_sheet(workbook: Workbook, title: str, header: list[str], rows: Iterable[list]) -> None:
-    """A write-only sheet: rows go to disk as they come, never all held in memory."""
+def _csv_value(value):
+    if isinstance(value, Percent):
+        return str(value)
+    return value
+
+
+def _width(value) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, datetime.datetime):
+        return 17
+    if isinstance(value, datetime.date):
+        return 12
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return len(f"{value:,}") + 2
+    return max((len(line) for line in str(value).splitlines()), default=0) + 2
+
+
+def add_sheet(
+    workbook: Workbook,
+    title: str,
+    header: list[str],
+    rows: Iterable[list],
+    *,
+    widths: list[int] | None = None,
+) -> None:
+    """A write-only sheet: rows go to disk as they come, never all held in memory.
+
+    The header row is bold and frozen; numbers, percentages (`Percent`) and dates are cells of
+    their own type with a number format; text is always a string cell, never a formula. Column
+    widths come from `widths`, else from the rows when they are a list, else from the header.
+    """
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(header)
+    if widths is None:
+        # One-cell rows are titles and notes, which may run on across the empty columns.
+        sample = [header, *(r for r in rows if len(r) > 1)] if isinstance(rows, list) else [header]
+        count = max((len(row) for row in sample), default=0)
+        widths = [
+            max((_width(row[index]) for row in sample if index < len(row)), default=0)
+            for index in range(count)
+        ]
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(
+            max(width, MIN_WIDTH), MAX_WIDTH
+        )
+    sheet.freeze_panes = "A2"
+    sheet.append(_cells(sheet, header, bold=True))
     for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append(_cells(sheet, row, bold=isinstance(row, HeaderRow)))
+
+
+def _cells(sheet, row: list, *, bold: bool) -> list[WriteOnlyCell]:
+    cells = []
+    for value in row:
+        cell = WriteOnlyCell(sheet, value=float(value) if isinstance(value, Percent) else value)
+        if isinstance(value, str):
+            cell.data_type = "s"
+        elif isinstance(value, Percent):
+            cell.number_format = PERCENT_FORMAT
+        elif isinstance(value, datetime.datetime):
+            cell.number_format = DATETIME_FORMAT
+        elif isinstance(value, datetime.date):
+            cell.number_format = DATE_FORMAT
+        elif isinstance(value, int) and not isinstance(value, bool):
+            cell.number_format = NUMBER_FORMAT
+        if bold:
+            cell.font = Font(bold=True)
+        cells.append(cell)
+    return cells
 
 
 def xlsx_response(workbook: Workbook, filename: str) -> FileResponse:

@@ -8,6 +8,11 @@ from campaigns.models import Campaign, CampaignPartner
 
 SOUTH_WEST = "south-west-england-regional-campaign"
 SCOTLAND = "scotland-campaign-2017"
+WINTER = "south-west-winter-campaign"
+# The winter campaign launches on the 2nd, part-way through a month; Avon and Somerset a week
+# later: the cases the impact page must explain in a sentence or two.
+WINTER_PARTNERS = ["devon-and-cornwall-police", "dorset-police", "avon-and-somerset-police"]
+WINTER_LATER = "avon-and-somerset-police"
 SOUTH_SOMERSET = "south-somerset-district-council"
 
 # The five bullets of the first seed, word for word.
@@ -46,11 +51,17 @@ class DemoDates:
 
     south_west_launch: date
     south_somerset_launch: date
+    winter_launch: date = date(2025, 12, 2)
 
     @classmethod
     def around(cls, today: date) -> "DemoDates":
         months = today.year * 12 + today.month - 1 - 4
-        return cls(date(months // 12, months % 12 + 1, 1), today + timedelta(days=7))
+        # The most recent 2 December with four months behind it, so three whole months of
+        # figures follow the launch month.
+        winter = date(today.year - 1, 12, 2)
+        if (today.year * 12 + today.month) - (winter.year * 12 + 12) < 4:
+            winter = date(today.year - 2, 12, 2)
+        return cls(date(months // 12, months % 12 + 1, 1), today + timedelta(days=7), winter)
 
 
 def load(summary, cast: Cast, *, today: date) -> dict[str, Campaign]:
@@ -117,4 +128,34 @@ def load(summary, cast: Cast, *, today: date) -> dict[str, Campaign]:
         defaults={"added_by": admin},
     )
     summary.add("campaign partners", created)
-    return {SOUTH_WEST: south_west, SCOTLAND: scotland}
+    winter, created = Campaign.objects.get_or_create(
+        slug=WINTER,
+        defaults={
+            "name": "South West winter campaign",
+            "lead_organisation": charity,
+            "region": cast.regions["south-west-england"],
+            "summary": (
+                "A winter push with three of the South West's forces, launched on 2 December; "
+                "Avon and Somerset Police joined a week later. Wiltshire and Gloucestershire did "
+                "not take part, so their figures show what happened without the campaign. "
+                "(Demo dates and figures are illustrative.)"
+            ),
+            "publicity_channels": list(Campaign.PublicityChannel.values),
+            "launch_date": dates.winter_launch,
+            "end_date": date(dates.winter_launch.year + 1, 3, 31),
+            "helpline_name": "Stop it Now! helpline",
+            "helpline_number": "0808 1000 900",
+            "websites": WEBSITES,
+            "created_by": admin,
+        },
+    )
+    summary.add("campaigns", created)
+    for slug in WINTER_PARTNERS:
+        launch = winter.launch_date + timedelta(days=7) if slug == WINTER_LATER else None
+        _, created = CampaignPartner.objects.get_or_create(
+            campaign=winter,
+            organisation=cast.organisations[slug],
+            defaults={"launch_date": launch, "added_by": admin},
+        )
+        summary.add("campaign partners", created)
+    return {SOUTH_WEST: south_west, SCOTLAND: scotland, WINTER: winter}

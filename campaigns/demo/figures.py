@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from campaigns.demo.people import CHARITY, Cast
-from campaigns.impact import add_months
+from campaigns.impact.periods import add_months
 from campaigns.models import Campaign, Channel, HelpSeekerFigure
 from campaigns.services import figures as imports
 
@@ -88,18 +88,40 @@ def load(summary, cast: Cast, campaigns: dict[str, Campaign]) -> None:
         )
         summary.add("help-seeker figures", created)
 
-    _illustrative_months(summary, cast, campaigns["south-west-england-regional-campaign"], channels)
+    _illustrative_months(
+        summary,
+        cast,
+        campaigns["south-west-england-regional-campaign"],
+        channels,
+        winter=campaigns.get("south-west-winter-campaign"),
+    )
 
 
-def _illustrative_months(summary, cast: Cast, campaign: Campaign, channels) -> None:
-    """Monthly website and helpline figures from fifteen months before the launch to the last
-    whole month after it, with more people seeking help after launch."""
+def _illustrative_months(
+    summary, cast: Cast, campaign: Campaign, channels, *, winter: Campaign | None = None
+) -> None:
+    """Monthly website and helpline figures from fifteen months before the launch (or before the
+    winter campaign's, if earlier) to the last whole month after it, with more people seeking
+    help after launch, and in the winter campaign's partners' areas for its three months."""
     region = cast.regions["south-west-england"]
     if HelpSeekerFigure.objects.filter(region=region, is_illustrative=True).exists():
         summary.add("help-seeker figures", False)
         return
     launch = campaign.launch_date
     first = add_months(launch, -15)
+    winter_areas: set[str] = set()
+    winter_months: dict[date, float] = {}
+    if winter is not None:
+        winter_start = winter.launch_date.replace(day=1)
+        first = min(first, add_months(winter_start, -15))
+        winter_areas = {
+            partner.organisation.force_area.name
+            for partner in winter.partners.select_related("organisation__force_area")
+        }
+        # The launch month, part-way, then the three months after it.
+        winter_months = {winter_start: 1.15}
+        for step in (1, 2, 3):
+            winter_months[add_months(winter_start, step)] = 1.35
     last_whole = timezone.localdate().replace(day=1) - timedelta(days=1)
     base = {name: (website / 12, helpline / 12) for name, website, helpline in SOUTH_WEST_2017}
     figures = []
@@ -108,9 +130,11 @@ def _illustrative_months(summary, cast: Cast, campaign: Campaign, channels) -> N
         end = add_months(month, 1) - timedelta(days=1)
         uplift = 1.55 if month >= launch else 1.0
         for area_name, (website, helpline) in base.items():
+            boost = winter_months.get(month, 1.0) if area_name in winter_areas else 1.0
             area = None if "not given" in area_name else cast.force_areas[_slug(area_name)]
             for channel, monthly in (("website", website), ("helpline", helpline)):
-                count = round(monthly * uplift * (0.8 + 0.4 * _wobble(area_name, channel, month)))
+                wobble = 0.8 + 0.4 * _wobble(area_name, channel, month)
+                count = round(monthly * uplift * boost * wobble)
                 figures.append(
                     HelpSeekerFigure(
                         region=region,

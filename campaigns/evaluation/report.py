@@ -16,26 +16,31 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.utils import formats, timezone
 
 from agencies.models import Region
-from campaigns.impact import (
-    Effect,
-    GroupComparison,
+from campaigns.access import viewer_areas
+from campaigns.impact.areas import area_table
+from campaigns.impact.disclosure import (
     Shown,
     ShownEffectRow,
     ShownRow,
-    Window,
-    add_months,
-    area_table,
-    campaign_effect,
-    format_percent,
+    comparison_sentence,
+    net_effect,
     present_area_table,
     present_effect,
-    viewer_areas,
+    small_numbers_note,
 )
+from campaigns.impact.effect import (
+    DID_METHOD,
+    Effect,
+    GroupComparison,
+    campaign_effect,
+    format_percent,
+)
+from campaigns.impact.periods import Window, add_months
+from campaigns.impact.uncertainty import METHOD
 from campaigns.models import (
     Activity,
     Campaign,
@@ -55,15 +60,6 @@ ILLUSTRATIVE_NOTE = (
     "Some of these figures were made up for demonstration and are marked illustrative: they "
     "are not real numbers of people seeking help."
 )
-
-
-def small_numbers_note() -> str:
-    threshold = settings.SMALL_NUMBER_THRESHOLD
-    return (
-        f"Counts below {threshold} are shown as “fewer than {threshold}”, and totals that include "
-        "one are rounded (“about …”), so that nobody can be identified. Percentages are not "
-        "worked out from withheld or rounded counts."
-    )
 
 
 COMPARISON_WITHHELD_NOTE = (
@@ -176,19 +172,15 @@ class Outtakes:
 
 
 @dataclass
-class CoverageNote:
-    heading: str
-    lines: list[str]
-
-
-@dataclass
 class Outcomes:
     region: Region | None
     exact: bool
     effect: Effect | None = None
     effect_rows: list[ShownEffectRow] = field(default_factory=list)
     effect_has_figures: bool = False
-    effect_coverage: list[CoverageNote] = field(default_factory=list)
+    effect_notes: list[str] = field(default_factory=list)
+    net_effect: str = ""
+    own_net_effect: str = ""
     comparison: GroupComparison | None = None
     comparison_withheld: bool = False
     run: Window | None = None
@@ -212,11 +204,18 @@ class Outcomes:
 
     @property
     def before_year_earlier(self) -> Window | None:
-        return self.effect.before.year_earlier() if self.effect else None
+        return self.effect.before_year_earlier if self.effect else None
 
     @property
     def after_year_earlier(self) -> Window | None:
-        return self.effect.after.year_earlier() if self.effect else None
+        return self.effect.after_year_earlier if self.effect else None
+
+    @property
+    def comparison_sentence(self) -> str:
+        return comparison_sentence(self.comparison)
+
+    method = METHOD
+    comparison_method = DID_METHOD
 
     @property
     def comparison_percents(self) -> tuple[str, str]:
@@ -350,9 +349,20 @@ def _organisation_labels(
 
 
 def _activity_and_downloads(
-    user, campaign: Campaign, partners: list[CampaignPartner], *, everything: bool
+    user,
+    campaign: Campaign,
+    partners: list[CampaignPartner],
+    *,
+    everything: bool,
+    organisation_id: int | None = None,
 ) -> tuple[Outputs, Outtakes]:
+    """Outputs and outtakes of what the person may see; of one organisation's work only when
+    `organisation_id` is given (a partner's report)."""
     activity = Activity.objects.visible_to(user).filter(campaign=campaign)
+    downloads = _downloads_visible_to(user, campaign)
+    if organisation_id is not None:
+        activity = activity.filter(organisation_id=organisation_id)
+        downloads = downloads.filter(organisation_id=organisation_id)
     groups = list(
         activity.values("organisation_id", "organisation__name", "activity_type", "reach_source")
         .annotate(
@@ -376,8 +386,7 @@ def _activity_and_downloads(
         .order_by()
     )
     per_item = list(
-        _downloads_visible_to(user, campaign)
-        .values("organisation_id", "organisation__name", "material_id")
+        downloads.values("organisation_id", "organisation__name", "material_id")
         .annotate(downloads=Count("pk"))
         .order_by()
     )
@@ -468,29 +477,17 @@ def _activity_and_downloads(
     return outputs, outtakes
 
 
-def _coverage_notes(effect: Effect, own_areas: set[int] | None) -> list[CoverageNote]:
-    windows = {
-        "before": ("Before launch", effect.before),
-        "after": ("After launch", effect.after),
-        "before_year_earlier": ("A year before “before launch”", effect.before.year_earlier()),
-        "after_year_earlier": ("A year before “after launch”", effect.after.year_earlier()),
-    }
-    notes = []
-    for name, (heading, window) in windows.items():
-        coverage = effect.coverage[name].seen_by(own_areas)
-        if not coverage.complete:
-            notes.append(
-                CoverageNote(f"{heading} ({window.label})", coverage.missing + coverage.left_out)
-            )
-    return notes
-
-
 def _has_figures(cells: list[Shown]) -> bool:
     return any(cell.value is not None or cell.suppressed for cell in cells)
 
 
-def _outcomes(user, campaign: Campaign, today: date) -> Outcomes:
-    own_areas = viewer_areas(user, campaign)
+def _outcomes(
+    user, campaign: Campaign, today: date, *, own_areas: set[int] | None | bool = False
+) -> Outcomes:
+    """The outcomes as the person may see them, or, for a partner's report, as that partner
+    would (`own_areas`: its areas, small numbers withheld whoever reads it)."""
+    if own_areas is False:
+        own_areas = viewer_areas(user, campaign)
     exact = own_areas is None
     outcomes = Outcomes(campaign.region, exact)
     if campaign.region is None:
@@ -504,7 +501,17 @@ def _outcomes(user, campaign: Campaign, today: date) -> Outcomes:
             _has_figures([row.before, row.after, row.before_year_earlier, row.after_year_earlier])
             for row in outcomes.effect_rows
         )
-        outcomes.effect_coverage = _coverage_notes(effect, own_areas)
+        outcomes.effect_notes = effect.notes
+        total = next(row for row in outcomes.effect_rows if row.kind == "total")
+        outcomes.net_effect = net_effect(effect, total, effect.total)
+        own_rows = [row for row in outcomes.effect_rows if row.kind != "total"]
+        if not exact and own_rows:
+            outcomes.own_net_effect = net_effect(
+                effect,
+                own_rows[0],
+                effect.row_for(own_rows[0].label),
+                where=f" in {own_rows[0].label}",
+            )
         outcomes.effect_illustrative = effect.illustrative
         if effect.comparison is not None:
             if exact:
@@ -522,7 +529,7 @@ def _outcomes(user, campaign: Campaign, today: date) -> Outcomes:
             _has_figures([*row.cells, row.total]) for row in outcomes.area_rows
         )
         seen = table.coverage.seen_by(own_areas)
-        outcomes.area_coverage = seen.missing + seen.left_out
+        outcomes.area_coverage = seen.summary
         outcomes.area_illustrative = table.illustrative
     return outcomes
 

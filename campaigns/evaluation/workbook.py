@@ -7,24 +7,22 @@ from campaigns.evaluation.report import (
     ILLUSTRATIVE_NOTE,
     EvaluationReport,
     ReachRow,
-    small_numbers_note,
 )
-from campaigns.impact import (
-    Shown,
-)
+from campaigns.impact.disclosure import Shown, cell_value, small_numbers_note
+from lib.spreadsheets import HeaderRow, Percent
 
 # --- The workbook ------------------------------------------------------------------------
 
 
 def _number(shown: Shown):
-    """A figure as a cell: a number when exact, the words when withheld or rounded (“about 895”
-    as a bare 895 would pass for exact), empty when there is no figure."""
-    if shown.suppressed or shown.rounded:
-        return shown.text
-    return shown.value
+    return cell_value(shown)
 
 
-def _percent(text: str) -> str | None:
+def _percent(text: str, value: int | None = None):
+    """A percentage as a number cell (0.72 shown as +72%) where it is shown as a number; the
+    words where it is not (“not comparable: …”, withheld)."""
+    if value is not None:
+        return Percent(value / 100)
     return text or None
 
 
@@ -37,10 +35,91 @@ class Sheet:
     def block(self, title: str, header: list, rows: list[list], notes: list[str] = ()) -> None:
         """One table of the sheet: its title, a header row, its rows, its notes, a blank line."""
         self.rows.append([title])
-        self.rows.append(header)
+        self.rows.append(HeaderRow(header))
         self.rows.extend(rows)
         self.rows.extend([note] for note in notes)
         self.rows.append([])
+
+
+def _outcome_blocks(outcomes: Sheet, result) -> None:
+    """The help-seeker tables of a report, as the reader may see them."""
+    notes = [] if result.exact else [small_numbers_note()]
+    if result.region is None:
+        outcomes.rows.append(["The campaign has no region, so its effect cannot be measured."])
+    if result.effect is not None:
+        effect = result.effect
+        label = " (illustrative)" if result.effect_illustrative else ""
+        outcomes.block(
+            f"People seeking help before and after launch{label}",
+            [
+                "Area",
+                f"Before: {effect.before.label}",
+                f"After: {effect.after.label}",
+                "Change",
+                "Larger than chance?",
+                f"A year earlier: {result.before_year_earlier.label}",
+                f"A year earlier: {result.after_year_earlier.label}",
+                "Change a year earlier",
+            ],
+            [
+                [
+                    row.label,
+                    _number(row.before),
+                    _number(row.after),
+                    _percent(row.percent, row.percent_value),
+                    row.verdict or None,
+                    _number(row.before_year_earlier),
+                    _number(row.after_year_earlier),
+                    _percent(row.percent_year_earlier, row.percent_value_year_earlier),
+                ]
+                for row in result.effect_rows
+            ],
+            ([f"Illustrative figures. {ILLUSTRATIVE_NOTE}"] if result.effect_illustrative else [])
+            + notes
+            + result.effect_notes
+            + [f"The net effect: {result.net_effect}"]
+            + ([result.own_net_effect] if result.own_net_effect else [])
+            + [result.method],
+        )
+        if result.comparison is not None:
+            comparison = result.comparison
+            launched_percent, not_yet_percent = result.comparison_percents
+            outcomes.block(
+                "Areas that had launched against areas that had not yet",
+                ["Areas", "Before", "After", "Change"],
+                [
+                    [
+                        "Launched: " + ", ".join(comparison.launched),
+                        comparison.launched_before,
+                        comparison.launched_after,
+                        _percent(launched_percent, comparison.launched_percent),
+                    ],
+                    [
+                        "Not yet launched: " + ", ".join(comparison.not_yet),
+                        comparison.not_yet_before,
+                        comparison.not_yet_after,
+                        _percent(not_yet_percent, comparison.not_yet_percent),
+                    ],
+                ],
+                [result.comparison_sentence, result.comparison_method],
+            )
+        elif result.comparison_withheld:
+            outcomes.rows.extend([[COMPARISON_WITHHELD_NOTE], []])
+    if result.run is not None:
+        label = " (illustrative)" if result.area_illustrative else ""
+        outcomes.block(
+            f"People seeking help by area during the campaign, {result.run.label}{label}",
+            ["Area", *result.area_channels, "Total"],
+            [
+                [row.label, *(_number(cell) for cell in row.cells), _number(row.total)]
+                for row in result.area_rows
+            ],
+            ([f"Illustrative figures. {ILLUSTRATIVE_NOTE}"] if result.area_illustrative else [])
+            + notes
+            + result.area_coverage,
+        )
+    elif result.region is not None:
+        outcomes.rows.append(["The campaign has not yet run for a whole month."])
 
 
 def workbook_sheets(report: EvaluationReport) -> list[Sheet]:
@@ -130,78 +209,7 @@ def workbook_sheets(report: EvaluationReport) -> list[Sheet]:
     )
 
     outcomes = sheet("Outcomes")
-    result = report.outcomes
-    notes = [] if result.exact else [small_numbers_note()]
-    if result.region is None:
-        outcomes.rows.append(["The campaign has no region, so its effect cannot be measured."])
-    if result.effect is not None:
-        effect = result.effect
-        label = " (illustrative)" if result.effect_illustrative else ""
-        outcomes.block(
-            f"People seeking help before and after launch{label}",
-            [
-                "Area",
-                f"Before: {effect.before.label}",
-                f"After: {effect.after.label}",
-                "Change",
-                f"A year earlier: {result.before_year_earlier.label}",
-                f"A year earlier: {result.after_year_earlier.label}",
-                "Change a year earlier",
-            ],
-            [
-                [
-                    row.label,
-                    _number(row.before),
-                    _number(row.after),
-                    _percent(row.percent),
-                    _number(row.before_year_earlier),
-                    _number(row.after_year_earlier),
-                    _percent(row.percent_year_earlier),
-                ]
-                for row in result.effect_rows
-            ],
-            ([f"Illustrative figures. {ILLUSTRATIVE_NOTE}"] if result.effect_illustrative else [])
-            + notes
-            + [f"{note.heading}: {line}" for note in result.effect_coverage for line in note.lines],
-        )
-        if result.comparison is not None:
-            comparison = result.comparison
-            launched_percent, not_yet_percent = result.comparison_percents
-            outcomes.block(
-                "Areas that had launched against areas that had not yet",
-                ["Areas", "Before", "After", "Change"],
-                [
-                    [
-                        "Launched: " + ", ".join(comparison.launched),
-                        comparison.launched_before,
-                        comparison.launched_after,
-                        _percent(launched_percent),
-                    ],
-                    [
-                        "Not yet launched: " + ", ".join(comparison.not_yet),
-                        comparison.not_yet_before,
-                        comparison.not_yet_after,
-                        _percent(not_yet_percent),
-                    ],
-                ],
-            )
-        elif result.comparison_withheld:
-            outcomes.rows.extend([[COMPARISON_WITHHELD_NOTE], []])
-    if result.run is not None:
-        label = " (illustrative)" if result.area_illustrative else ""
-        outcomes.block(
-            f"People seeking help by area during the campaign, {result.run.label}{label}",
-            ["Area", *result.area_channels, "Total"],
-            [
-                [row.label, *(_number(cell) for cell in row.cells), _number(row.total)]
-                for row in result.area_rows
-            ],
-            ([f"Illustrative figures. {ILLUSTRATIVE_NOTE}"] if result.area_illustrative else [])
-            + notes
-            + result.area_coverage,
-        )
-    elif result.region is not None:
-        outcomes.rows.append(["The campaign has not yet run for a whole month."])
+    _outcome_blocks(outcomes, report.outcomes)
 
     learning = sheet("Learning")
     learning.rows.append(["Learning"])
@@ -210,3 +218,71 @@ def workbook_sheets(report: EvaluationReport) -> list[Sheet]:
     else:
         learning.rows.append(["No learning has been recorded yet."])
     return [inputs, outputs, outtakes, outcomes, learning]
+
+
+def partner_workbook_sheets(report) -> list[Sheet]:
+    """A partner's report as three sheets: the summary and its work, then its area's figures."""
+    top = [
+        ["Campaign", report.campaign.name],
+        ["Partner", str(report.organisation)],
+        ["Launched in its area", report.partner.effective_launch_date],
+        ["Report period", report.period_label],
+        ["Produced on", report.produced_on],
+        [],
+    ]
+    title = [f"{report.organisation}: report on {report.campaign.name}"]
+    summary = Sheet("Summary", title, [*top, *([line] for line in report.summary)])
+    work = Sheet("Work", title, [*top])
+    data = report.outputs
+    work.block(
+        "Activity records by type",
+        ["Activity type", "Records"],
+        [[label, count] for label, count in zip(data.types, data.totals.counts, strict=True)]
+        + [["Total", data.totals.total]],
+    )
+    work.block(
+        "Downloads of the campaign's material",
+        ["Downloads", "Different items downloaded"],
+        [[data.downloads_total.downloads, data.downloads_total.items]],
+    )
+    work.block(
+        "Reach and engagement, as the partner reported them",
+        ["Records", "With a reach figure", "Reach", "With an engagement figure", "Engagement"],
+        [
+            [
+                report.outtakes.total.records,
+                report.outtakes.total.with_reach,
+                report.outtakes.total.reach,
+                report.outtakes.total.with_engagement,
+                report.outtakes.total.engagement,
+            ]
+        ],
+        [report.outtakes.note],
+    )
+    work.block(
+        "Enforcement figures published",
+        [
+            "From",
+            "To",
+            "Search warrants",
+            "Offenders charged",
+            "Live cases",
+            "Change in referrals",
+        ],
+        [
+            [
+                f.period_start,
+                f.period_end,
+                f.search_warrants,
+                f.offenders_charged,
+                f.live_cases,
+                Percent(f.referrals_change_percent / 100)
+                if f.referrals_change_percent is not None
+                else None,
+            ]
+            for f in report.enforcement
+        ],
+    )
+    figures = Sheet("Help-seekers", title, [*top])
+    _outcome_blocks(figures, report.outcomes)
+    return [summary, work, figures]

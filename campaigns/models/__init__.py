@@ -8,7 +8,7 @@ from campaigns.models.activity import (
 )
 from campaigns.models.campaigns import Campaign, CampaignPartner, CampaignVisit
 from campaigns.models.downloads import Download, WithdrawalNotice
-from campaigns.models.impact import Channel, FigureChange, FigureImport, HelpSeekerFigure
+from campaigns.models.figures import Channel, FigureChange, FigureImport, HelpSeekerFigure
 from campaigns.models.material import Material, MaterialVersion, Tag, WorkflowError
 
 __all__ = [

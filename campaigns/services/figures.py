@@ -23,7 +23,7 @@ from django.utils import timezone
 from agencies.models import ForceArea, Organisation, Region
 from audit.models import AuditEntry
 from audit.services import record
-from campaigns.models.impact import Channel, FigureChange, FigureImport, HelpSeekerFigure
+from campaigns.models.figures import Channel, FigureChange, FigureImport, HelpSeekerFigure
 from lib import uploads
 from lib.spreadsheets import read_first_sheet
 

@@ -360,10 +360,8 @@ def activity_evidence(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
 
-@require_http_methods(["GET"])
-def readiness(request: HttpRequest, slug: str) -> HttpResponse:
+def _readiness_rows(request: HttpRequest, campaign: Campaign) -> list:
     """Campaign admins see every partner's row; a partner sees its own."""
-    campaign = get_campaign_for_user(request.user, slug)
     runs_it = campaign.is_run_by(request.user)
     rows = readiness_for(
         campaign, organisation_ids=None if runs_it else request.user.organisation_ids
@@ -374,6 +372,16 @@ def readiness(request: HttpRequest, slug: str) -> HttpResponse:
     elif show == "no-activity-since-launch":
         today = timezone.localdate()
         rows = [row for row in rows if row.launch_date <= today and not row.activity_since_launch]
+    return rows
+
+
+@require_http_methods(["GET"])
+def readiness(request: HttpRequest, slug: str) -> HttpResponse:
+    """Campaign admins see every partner's row; a partner sees its own."""
+    campaign = get_campaign_for_user(request.user, slug)
+    runs_it = campaign.is_run_by(request.user)
+    rows = _readiness_rows(request, campaign)
+    show = request.GET.get("show", "")
     return render(
         request,
         "campaigns/readiness.html",
@@ -385,6 +393,60 @@ def readiness(request: HttpRequest, slug: str) -> HttpResponse:
             "types": Activity.Type.choices,
         },
     )
+
+
+@require_http_methods(["GET"])
+def readiness_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """The readiness view as a spreadsheet, the same rows as the page (and its filter)."""
+    if fmt not in {"csv", "xlsx"}:
+        raise Http404("No such format.")
+    campaign = get_campaign_for_user(request.user, slug)
+    rows = _readiness_rows(request, campaign)
+    types = Activity.Type.choices
+    header = [
+        "Partner",
+        "Launch date",
+        "People",
+        "Signed in",
+        "Last sign-in",
+        "Material downloaded",
+        *(label for _, label in types),
+        "Activity records",
+        "Last activity",
+        "Activity since launch",
+    ]
+
+    def lines() -> Iterator[list]:
+        for row in rows:
+            last = row.last_sign_in
+            yield [
+                row.organisation.name,
+                row.launch_date,
+                len(row.members),
+                len(row.signed_in),
+                timezone.localtime(last).replace(tzinfo=None) if last else None,
+                row.materials_downloaded,
+                *(row.activity_by_type.get(value, 0) for value, _ in types),
+                row.activity_total,
+                row.last_activity,
+                row.activity_since_launch,
+            ]
+
+    record(
+        AuditEntry.Action.REPORT_EXPORTED,
+        actor=request.user,
+        address=client_address(request),
+        campaign=campaign,
+        target=campaign,
+        data={"report": "readiness", "format": fmt},
+    )
+    stamp = timezone.localdate().strftime("%Y-%m-%d")
+    filename = f"{campaign.slug}-readiness-{stamp}.{fmt}"
+    if fmt == "csv":
+        return csv_response(header, lines(), filename)
+    workbook = new_workbook()
+    add_sheet(workbook, "Readiness", header, list(lines()))
+    return xlsx_response(workbook, filename)
 
 
 @require_http_methods(["GET", "POST"])

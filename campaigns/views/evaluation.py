@@ -10,10 +10,16 @@ from django.views.decorators.http import require_http_methods
 
 from audit.models import AuditEntry
 from audit.services import record
-from campaigns.access import acting_organisation, get_campaign_for_user
+from campaigns.access import (
+    acting_organisation,
+    get_campaign_for_user,
+    get_partner_report_for_user,
+    partner_reports_for,
+)
 from campaigns.evaluation.learning import MAX_LEARNING_LENGTH, save_learning
+from campaigns.evaluation.partner import build_partner_report
 from campaigns.evaluation.report import build_report
-from campaigns.evaluation.workbook import workbook_sheets
+from campaigns.evaluation.workbook import partner_workbook_sheets, workbook_sheets
 from lib.addresses import client_address
 from lib.spreadsheets import add_sheet, new_workbook, xlsx_response
 
@@ -34,7 +40,49 @@ class LearningForm(forms.Form):
 def evaluation_report(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = get_campaign_for_user(request.user, slug)
     report = build_report(campaign, request.user)
-    return render(request, "campaigns/evaluation.html", {"campaign": campaign, "report": report})
+    return render(
+        request,
+        "campaigns/evaluation.html",
+        {
+            "campaign": campaign,
+            "report": report,
+            "partner_reports": partner_reports_for(request.user, campaign),
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def partner_report(request: HttpRequest, slug: str, partner_id: int) -> HttpResponse:
+    partner = get_partner_report_for_user(request.user, slug, partner_id)
+    report = build_partner_report(partner, request.user)
+    return render(
+        request,
+        "campaigns/partner_report.html",
+        {"campaign": partner.campaign, "report": report},
+    )
+
+
+@require_http_methods(["GET"])
+def partner_report_workbook(request: HttpRequest, slug: str, partner_id: int) -> HttpResponse:
+    partner = get_partner_report_for_user(request.user, slug, partner_id)
+    report = build_partner_report(partner, request.user)
+    campaign = partner.campaign
+    record(
+        AuditEntry.Action.REPORT_EXPORTED,
+        actor=request.user,
+        address=client_address(request),
+        organisation=acting_organisation(request.user, campaign),
+        campaign=campaign,
+        target=campaign,
+        data={"report": "partner", "format": "xlsx", "partner": partner.organisation.name},
+    )
+    workbook = new_workbook()
+    for sheet in partner_workbook_sheets(report):
+        add_sheet(workbook, sheet.title, sheet.header, sheet.rows)
+    return xlsx_response(
+        workbook,
+        f"{campaign.slug}-{partner.organisation.slug}-report-{report.produced_on:%Y-%m-%d}.xlsx",
+    )
 
 
 @require_http_methods(["GET"])

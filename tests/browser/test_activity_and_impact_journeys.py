@@ -14,7 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from campaigns.impact import add_months
+from campaigns.impact.periods import add_months
 from campaigns.models import (
     Activity,
     ActivityComment,
@@ -417,7 +417,7 @@ def test_a_charity_admin_imports_figures_sees_the_effect_and_exports_the_evaluat
 
     # ... and the charts, each with its figures in a table that opens.
     for title in (
-        "People seeking help in the 3 months before and after launch",
+        "People seeking help before and after launch, by area",
         "People seeking help each month",
     ):
         chart = page.get_by_role("img", name=re.compile(f"^{re.escape(title)}"))
@@ -446,9 +446,11 @@ def test_a_charity_admin_imports_figures_sees_the_effect_and_exports_the_evaluat
     assert workbook.sheetnames == ["Inputs", "Outputs", "Outtakes", "Outcomes", "Learning"]
     outcomes = [list(row) for row in workbook["Outcomes"].iter_rows(values_only=True)]
     total = next(row for row in outcomes if row and row[0] == f"Total for {region}")
-    assert total[1:4] == [100, 150, "+50%"]
+    # The change is a number (0.5, shown as +50%), with the verdict beside it.
+    assert total[1:4] == [100, 150, 0.5]
+    assert total[4].startswith("clearly larger than chance variation")
     avon_row = next(row for row in outcomes if row and row[0] == "Avon and Somerset")
-    assert avon_row[1:4] == [70, 105, "+50%"]
+    assert avon_row[1:4] == [70, 105, 0.5]
     workbook.close()
 
     # The learning is written through its form and shows in the report.
@@ -506,9 +508,11 @@ def test_a_police_officer_sees_only_their_own_area_and_the_region_with_small_cou
         [f"Total for {region}", "65", "about 10", "about 75"],
     ]
     effect = page.get_by_role("table", name=f"Before and after the launch on {uk_date(launch)}")
+    same = "within chance variation (95% interval −20% to +25%)"
+    same_total = "within chance variation (95% interval −16% to +19%)"
     assert table_rows(effect) == [
-        ["Avon and Somerset", "156", "156", "no change", "156", "156", "no change"],
-        [f"Total for {region}", "258", "258", "no change", "258", "258", "no change"],
+        ["Avon and Somerset", "156", "156", "no change", same, "156", "156", "no change"],
+        [f"Total for {region}", "258", "258", "no change", same_total, "258", "258", "no change"],
     ]
     data = page.locator("details").filter(has_text="People seeking help each month: the figures")
     data.locator("summary").click()
@@ -520,11 +524,11 @@ def test_a_police_officer_sees_only_their_own_area_and_the_region_with_small_cou
     expect(page.get_by_role("main")).not_to_contain_text(wiltshire.name)
 
 
-def test_the_coverage_notes_a_partner_sees_name_no_other_area(
+def test_what_a_partner_is_told_is_missing_names_no_other_area(
     visit, campaign, police_officer, force_a, force_c, region
 ):
-    """A partner sees its own area's rows only, so the notes on gaps in the figures must not name
-    (or describe) any other area."""
+    """A partner sees its own area's rows only, so what it is told of gaps in the figures must
+    not name (or describe) any other area."""
     page = visit.page
     avon, wiltshire = force_a.force_area, force_c.force_area
     launch = launched_four_months_ago(campaign)
@@ -533,8 +537,11 @@ def test_the_coverage_notes_a_partner_sees_name_no_other_area(
 
     sign_in(visit, police_officer)
     open_campaign_tab(visit, campaign, "Impact")
-    notes = page.get_by_role("note").filter(has_text="the window is only partly covered")
-    expect(notes.first).to_contain_text("Avon and Somerset, website: no figures for")
+    effect = page.get_by_role("table", name=f"Before and after the launch on {uk_date(launch)}")
+    rows = {row[0]: row for row in table_rows(effect)}
+    missing = "not comparable: figures for"
+    assert rows["Avon and Somerset"][-1].startswith(missing)
+    assert rows[f"Total for {region}"][-1].endswith("are missing (for some areas)")
     expect(page.get_by_role("main")).not_to_contain_text(wiltshire.name)
 
 

@@ -7,15 +7,16 @@ from campaigns.demo.people import DEMO_PASSWORD
 
 SOUTH_WEST = "South West England regional campaign"
 SCOTLAND = "Scotland campaign with Police Scotland (2017)"
+WINTER = "South West winter campaign"  # Devon and Cornwall, Dorset, Avon and Somerset
 
 
 @pytest.mark.parametrize(
     "email,campaigns",
     [
-        ("charity.admin@demo.example", {SOUTH_WEST, SCOTLAND}),
-        ("police.comms@demo.example", {SOUTH_WEST}),
+        ("charity.admin@demo.example", {SOUTH_WEST, SCOTLAND, WINTER}),
+        ("police.comms@demo.example", {SOUTH_WEST, WINTER}),
         ("council.officer@demo.example", {SOUTH_WEST}),
-        ("devon.comms@demo.example", {SOUTH_WEST}),
+        ("devon.comms@demo.example", {SOUTH_WEST, WINTER}),
     ],
 )
 def test_each_demo_sign_in_sees_exactly_its_campaigns(visit, email, campaigns):

@@ -444,22 +444,37 @@ def test_the_campaign_effect_shows_before_after_and_the_change(client_for, chari
         "Before: March to May 2017",
         "After: June to August 2017",
         "Change",
+        "Larger than chance?",
         "March to May 2016",
         "June to August 2016",
         "Change",
     ]
-    assert row(effect, "Total for Scotland")[1:] == ["586", "1,008", "+72%", "–", "–", "–"]
-    # No figures a year earlier: said, not passed off as zero.
-    assert "no figures for March to May 2016" in html
+    not_comparable = "not comparable: figures for March to August 2016 are missing (Scotland)"
+    assert row(effect, "Total for Scotland")[1:] == [
+        "586",
+        "1,008",
+        "+72%",
+        "clearly larger than chance variation (95% interval +55% to +90%)",
+        "–",
+        "–",
+        not_comparable,
+    ]
+    # No figures a year earlier: said, not passed off as zero, and no percentage.
+    assert (
+        "People seeking help rose 72% after launch (clearly larger than chance variation, 95% "
+        "interval +55% to +90%); the same months a year earlier are not comparable, so a "
+        "seasonal change is not ruled out." in html
+    )
     run = table(html, "People seeking help in Scotland by area and channel, June to August 2017")
     assert row(run, "Scotland")[1:] == ["1,008", "1,008"]
     assert "llustrative" not in html
 
     workbook = open_workbook(client.get(workbook_url(scotland)))
     effect_rows = block(workbook, "Outcomes", "People seeking help before and after launch")
-    assert row(effect_rows, "Total for Scotland")[:4] == ("Total for Scotland", 586, 1_008, "+72%")
-    percent = next(c for c in all_cells(workbook, ["Outcomes"]) if c.value == "+72%")
-    assert percent.data_type == "s"
+    assert row(effect_rows, "Total for Scotland")[:4] == ("Total for Scotland", 586, 1_008, 0.72)
+    percent = next(c for c in all_cells(workbook, ["Outcomes"]) if c.value == 0.72)
+    assert (percent.data_type, percent.number_format) == ("n", "+0%;-0%;0%")
+    assert row(effect_rows, "Total for Scotland")[7] == not_comparable
     number = next(c for c in all_cells(workbook, ["Outcomes"]) if c.value == 1_008)
     assert number.data_type == "n"
 
@@ -673,7 +688,7 @@ def test_the_report_costs_the_same_queries_whatever_the_amount_of_data(
     # report: partners, activity by organisation, type
     # and reach source, activity by channel, downloads by organisation and item, material; the
     # effect: the figures around launch, the region's areas, the partners' launch dates; the
-    # campaign's run: its figures, the region's areas; then saving the session (savepoint,
-    # update, release).
-    assert count(charity_admin) == admin_few == 18
-    assert count(police_officer) == partner_few == 18
+    # campaign's run: its figures, the region's areas; the partners whose own reports the person
+    # may have; then saving the session (savepoint, update, release).
+    assert count(charity_admin) == admin_few == 19
+    assert count(police_officer) == partner_few == 19

@@ -9,7 +9,9 @@ from django.urls import reverse
 
 from agencies.models import Organisation
 from campaigns.demo import load_demo
-from campaigns.impact import Window, area_table, campaign_effect
+from campaigns.impact.areas import area_table
+from campaigns.impact.effect import campaign_effect, not_comparable_text
+from campaigns.impact.periods import Window
 from campaigns.models import Campaign, CampaignPartner, Channel, HelpSeekerFigure
 from tests.factories import make_campaign, make_force_area, make_organisation, make_user
 
@@ -100,20 +102,25 @@ def test_the_effect_compares_equal_windows_with_numbers_beside_the_percentage(re
         Window(date(2017, 6, 1), date(2017, 8, 31)),
     )
     assert (effect.total.before, effect.total.after, effect.total.percent) == (586, 1008, 72)
-    assert effect.coverage["before_year_earlier"].missing == [
-        "Scotland, website: no figures for March to May 2016"
-    ]
+    assert not_comparable_text(effect.total, "year_earlier") == (
+        "not comparable: figures for March to August 2016 are missing (Scotland)"
+    )
 
 
-def test_a_longer_window_is_only_partly_covered_and_says_so(
+def test_a_window_asked_for_in_months_fits_the_periods_the_figures_come_in(
     client_for, charity_admin, region, channels
 ):
     campaign, _ = scotland_like(region, channels, launch=date(2017, 6, 1))
     campaign.lead_organisation = charity_admin.memberships.get().organisation
     campaign.save()
-    page = client_for(charity_admin).get(impact(campaign, months=4)).content.decode()
-    assert "only partly covered" in page
-    assert "Scotland, website: no figures for February 2017" in page
+    response = client_for(charity_admin).get(impact(campaign, months=4))
+    page = response.content.decode()
+    assert (
+        "Figures come by three-month period, so the windows are one whole three-month period "
+        "rather than 4 months." in page
+    )
+    total = response.context["effect_rows"][-1]
+    assert (total.before.text, total.after.text, total.percent) == ("586", "1,008", "+72%")
 
 
 @pytest.fixture

@@ -143,3 +143,26 @@ def test_the_demo_activity_leaves_one_partner_not_started(db):
         figures.referrals_change_percent,
         figures.months,
     ) == ("Avon and Somerset Police", 90, 85, 235, 100, 12)
+
+
+def test_the_winter_campaign_launches_on_the_2nd_with_a_partner_a_week_later(client_for, db):
+    from django.urls import reverse
+
+    from agencies.models import User
+
+    load_demo(today=date(2026, 12, 2))
+    admin = User.objects.get(email="charity.admin@demo.example")
+    page = client_for(admin).get(reverse("campaigns:impact", args=["south-west-winter-campaign"]))
+    effect = page.context["effect"]
+    assert effect.launch == date(2025, 12, 2)
+    assert effect.notes == [
+        "The campaign launched on 2 December 2025, part-way through a month, so December 2025 is "
+        "left out: the three whole months before it (September to November 2025) are compared "
+        "with the three months after (January to March 2026).",
+        "Avon and Somerset on 9 December 2025 launched later and is measured from its own launch "
+        "(in the same month, so over the same windows).",
+    ]
+    assert page.context["net_effect"].startswith("People seeking help rose 30% after launch")
+    assert "against a 2% rise over the same months a year earlier" in page.context["net_effect"]
+    assert effect.comparison.not_yet == ["Gloucestershire", "Wiltshire"]
+    assert "not comparable" not in page.content.decode()

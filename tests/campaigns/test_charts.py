@@ -1,0 +1,45 @@
+"""Charts people can read: labels that never overlap, values written on the bars, text that stays
+legible on a phone, and the figures behind each chart."""
+
+from datetime import date
+
+from campaigns import charts
+from campaigns.impact.periods import add_months
+
+CHARACTER = 0.6  # the width of a character of the chart's text, in font sizes (generous)
+FONT = 14
+PHONE = 390
+
+
+def test_area_names_each_have_a_line_of_their_own_and_never_overlap():
+    names = ["Avon and Somerset", "Devon and Cornwall", "South West England (area not given)"]
+    chart = charts.bar_chart(
+        title="People seeking help",
+        description="",
+        categories=names,
+        series=[("Before", [895, 564, 43]), ("After", [1005, None, 40])],
+        texts=[["895", "564", "43"], ["about 1,005", "–", "40"]],
+    )
+    lines = sorted([group.label_y for group in chart.groups] + [bar.y + 12 for bar in chart.bars])
+    assert all(b - a >= FONT for a, b in zip(lines, lines[1:], strict=False))
+    assert all(len(name) * FONT * CHARACTER < chart.width for name in names)
+    for bar in chart.bars:
+        assert bar.text_x + len(bar.text) * 13 * CHARACTER <= chart.width, bar.text
+    assert [bar.text for bar in chart.groups[0].bars] == ["895", "about 1,005"]
+    assert chart.table[1] == ("Devon and Cornwall", ["564", "–"])
+
+
+def test_month_labels_never_collide_and_stay_legible_on_a_phone():
+    months = [add_months(date(2025, 1, 1), n) for n in range(25)]
+    chart = charts.line_chart(
+        title="People seeking help each month",
+        description="",
+        months=months,
+        series=[("Total", list(range(25)))],
+    )
+    ticks = chart.x_ticks
+    assert len(ticks) <= charts.MAX_X_LABELS
+    for left, right in zip(ticks, ticks[1:], strict=False):
+        widest = max(len(left.label), len(right.label)) * FONT * CHARACTER
+        assert right.position - left.position > widest
+    assert FONT * PHONE / chart.width >= 11, "text about 11 px high on a 390 px phone"
