@@ -8,9 +8,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import OTPMiddleware
 
 from agencies import two_step
-from agencies.sessions import SIGNED_IN_AT
+from agencies.sessions import LAST_SEEN_AT, SIGNED_IN_AT
 
 # What someone half-way through signing in may reach: the second step itself, signing out, and
 # the public pages.
@@ -50,11 +52,47 @@ class TwoStepSignInMiddleware:
         return response
 
 
-class SessionLimitsMiddleware:
-    """Ends a session a fixed time after sign-in, however active it has been.
+class TwoStepStateMiddleware(OTPMiddleware):
+    """django-otp's middleware (request.user.otp_device, is_verified()), finding the session's
+    authenticator among those loaded with the person (agencies.backends) instead of asking the
+    database again."""
 
-    The idle limit needs no code: the session cookie's age is the idle limit and every request
-    slides it forward (SESSION_SAVE_EVERY_REQUEST).
+    def _verify_user_sync(self, request, user):
+        self._init_user_fields(user)
+        if user.is_authenticated:
+            persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+            device = None
+            if persistent_id:
+                loaded = getattr(user, "confirmed_devices", None)
+                if loaded is None:  # signed in through another backend
+                    device = self._device_from_persistent_id(persistent_id)
+                else:
+                    wanted = self._normalize_persistent_id(persistent_id)
+                    device = next((d for d in loaded if d.persistent_id == wanted), None)
+            user.otp_device = self._finalize_device(request, user, device)
+        return user
+
+
+def idle_seconds() -> float:
+    return settings.SESSION_IDLE_MINUTES * 60
+
+
+def touch_interval() -> float:
+    """How stale the recorded last activity may get before a request records it again: a
+    minute, or a tenth of the idle limit if that is shorter."""
+    return min(60.0, idle_seconds() / 10)
+
+
+class SessionLimitsMiddleware:
+    """Ends a session after SESSION_IDLE_MINUTES without a request, and a fixed time after
+    sign-in however active it has been.
+
+    The last activity is kept in the session and saved at most once a touch_interval() (a
+    minute), not on every request: a page view writes nothing to the database in between. Each
+    save also moves the stored session's expiry (and the cookie's) to the idle limit from then.
+    The session therefore ends between the idle limit minus a minute and the idle limit after the
+    last request; the page's idle warning counts down from the limit minus a minute, so it always
+    comes before the end (portal.context_processors).
     """
 
     def __init__(self, get_response):
@@ -63,12 +101,27 @@ class SessionLimitsMiddleware:
     def __call__(self, request):
         if request.user.is_authenticated:
             now = time.time()
-            signed_in_at = request.session.setdefault(SIGNED_IN_AT, now)
+            session = request.session
+            signed_in_at = session.setdefault(SIGNED_IN_AT, now)
+            last_seen = session.get(LAST_SEEN_AT, now)
             if now - signed_in_at > settings.SESSION_ABSOLUTE_HOURS * 3600:
-                logout(request)
-                messages.info(
+                self._end(
                     request,
                     f"For your security you were signed out after "
                     f"{settings.SESSION_ABSOLUTE_HOURS} hours. Please sign in again.",
                 )
+            elif now - last_seen > idle_seconds():
+                self._end(
+                    request,
+                    f"For your security you were signed out after "
+                    f"{settings.SESSION_IDLE_MINUTES} minutes without activity. "
+                    "Please sign in again.",
+                )
+            elif LAST_SEEN_AT not in session or now - last_seen >= touch_interval():
+                session[LAST_SEEN_AT] = now
         return self.get_response(request)
+
+    @staticmethod
+    def _end(request, message: str) -> None:
+        logout(request)
+        messages.info(request, message)

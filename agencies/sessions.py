@@ -2,6 +2,9 @@
 
 # When the person signed in (seconds since the epoch): the absolute session limit counts from it.
 SIGNED_IN_AT = "portal_signed_in_at"
+# When the person was last seen (seconds since the epoch), recorded at most once a minute: the
+# idle limit counts from it (agencies.middleware.SessionLimitsMiddleware).
+LAST_SEEN_AT = "portal_last_seen_at"
 # An invitation being accepted, kept across its steps.
 INVITATION_SESSION_KEY = "portal_invitation_token"
 # Where to go once the second step is done.

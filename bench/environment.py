@@ -296,7 +296,7 @@ class Environment:
             device = TOTPDevice.objects.create(user=user, name="Bench", confirmed=True, tolerance=0)
         session = import_module(settings.SESSION_ENGINE).SessionStore()
         session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "agencies.backends.PersonBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session[SIGNED_IN_AT] = time.time()

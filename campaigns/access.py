@@ -7,6 +7,7 @@ but whose role does not allow the action get 403.
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
@@ -106,12 +107,19 @@ class MaterialRights:
     edit: bool
 
 
+def may_see_versions(user, material: Material) -> bool:
+    """MaterialRights.see_versions alone, for a material loaded without its versions."""
+    return (
+        material.campaign.is_run_by(user) or material.owner_organisation_id in user.organisation_ids
+    )
+
+
 def material_rights(user, material: Material) -> MaterialRights:
     runs_it = material.campaign.is_run_by(user)
     owns_it = material.owner_organisation_id in user.organisation_ids
     return MaterialRights(
         review=runs_it,
-        see_versions=runs_it or owns_it,
+        see_versions=may_see_versions(user, material),
         edit=runs_it or (owns_it and not material.ever_approved),
     )
 
@@ -221,17 +229,50 @@ def check_scanned(version) -> None:
         )
 
 
-def get_version_for_user(user, pk: int, number: int, *, preview: bool = False) -> MaterialVersion:
-    """One version of material. Its file is for the admins and the owner; anyone who may see the
-    material may see the preview of its current approved version."""
+def get_version_for_user(user, pk: int, number: int) -> MaterialVersion:
+    """One version of material, with its file: for the campaign's admins and the owner only
+    (previews: get_preview_for_user)."""
     material = get_material_for_user(user, pk)
     version = next((v for v in material.versions_newest_first if v.number == number), None)
     if version is None:
         raise Http404("No such version.")
     if not material_rights(user, material).see_versions:
-        if preview and version == material.current_version:
-            return version
         raise Http404("No such version.")
+    return version
+
+
+def get_preview_for_user(user, pk: int, number: int) -> MaterialVersion:
+    """The preview of one version, in one query: any version for the campaign's admins and the
+    material's owner; the current approved version for anyone else who may see the material.
+
+    Sets `version.preview_is_shared`: whether this preview shows what every partner in its
+    audience may already see and may publish (the current approved version of released material
+    that is not under embargo, withdrawn or expired): the only previews a browser may keep.
+    """
+    now = timezone.now()
+    later_approved = MaterialVersion.objects.filter(
+        material=OuterRef("material"),
+        status=MaterialVersion.Status.APPROVED,
+        number__gt=OuterRef("number"),
+    )
+    version = get_object_or_404(
+        MaterialVersion.objects.filter(
+            material__in=Material.objects.visible_to(user, now=now), material_id=pk, number=number
+        )
+        .annotate(later_approved=Exists(later_approved))
+        .select_related("material__campaign"),
+    )
+    material = version.material
+    is_current = version.status == MaterialVersion.Status.APPROVED and not version.later_approved
+    if not may_see_versions(user, material) and not is_current:
+        raise Http404("No such version.")
+    version.preview_is_shared = (
+        is_current
+        and not material.is_withdrawn
+        and material.is_released(now)
+        and not material.is_under_embargo(now)
+        and not material.is_expired(now)
+    )
     return version
 
 

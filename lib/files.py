@@ -151,6 +151,16 @@ def stored_file_response(
     return response
 
 
+def allow_private_caching(response, *, max_age: int):
+    """Let the person's own browser keep this response for max_age seconds, never a shared
+    cache. The portal's security headers otherwise mark every signed-in response no-store
+    (portal.middleware.SecurityHeadersMiddleware); only call this for what the person may keep,
+    under an address that changes when the content does."""
+    response["Cache-Control"] = f"private, max-age={max_age}"
+    response.private_caching_allowed = True
+    return response
+
+
 class StoredFiles:
     """The files an action has written to storage so far, removed again if the action fails:
     a transaction rolls the database back, but not the storage.

@@ -29,7 +29,8 @@ class RequestIdMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """Keeps signed-in pages out of shared and browser caches (they hold embargoed material), and
+    """Keeps signed-in pages out of shared and browser caches (they hold embargoed material and
+    personal data; the one exception is a response marked allowed to be kept privately), and
     tells browsers the portal never uses the camera, microphone, location or payments."""
 
     def __init__(self, get_response):
@@ -37,7 +38,10 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        signed_in = getattr(request, "user", None) is not None and request.user.is_authenticated
+        # Only a response marked by lib.files.allow_private_caching keeps its own private
+        # Cache-Control (a shared preview under a fingerprinted address).
+        if signed_in and not getattr(response, "private_caching_allowed", False):
             patch_cache_control(response, private=True, no_store=True)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response

@@ -58,7 +58,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's OTPMiddleware, using the authenticators loaded with the person.
+    "agencies.middleware.TwoStepStateMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "agencies.middleware.SessionLimitsMiddleware",
@@ -106,7 +107,8 @@ AUTH_USER_MODEL = "agencies.User"
 # pair is locked out, before the password is even checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the signed-in person with their memberships in one query.
+    "agencies.backends.PersonBackend",
 ]
 LOGIN_URL = "agencies:sign-in"
 LOGIN_REDIRECT_URL = "home"
@@ -167,9 +169,11 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1)
-# The cookie's age is the idle limit; saving on every request slides it forward while in use.
+# The cookie's age is the idle limit. A session is saved when it changes, and at most once a
+# minute to record the last activity (agencies.middleware.SessionLimitsMiddleware), which slides
+# the cookie and the stored session's expiry forward: a page view does not write every time.
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_ENGINE = "portal.sessions"
 
 # --- Transport security --------------------------------------------------------------------------

@@ -189,7 +189,7 @@ def sign_in_fully(client, user: User) -> None:
     """A session signed in with the password and the second step, as the sign-in pages leave it."""
     from django_otp import DEVICE_ID_SESSION_KEY
 
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="agencies.backends.PersonBackend")
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = authenticator_for(user).persistent_id
     session.save()

@@ -25,7 +25,12 @@ from agencies.forms import (
 )
 from agencies.models import Membership, UserManager
 from agencies.security import record_failed_sign_in
-from agencies.sessions import INVITATION_SESSION_KEY, NEXT_AFTER_SECOND_STEP, SIGNED_IN_AT
+from agencies.sessions import (
+    INVITATION_SESSION_KEY,
+    LAST_SEEN_AT,
+    NEXT_AFTER_SECOND_STEP,
+    SIGNED_IN_AT,
+)
 from audit.models import AuditEntry
 from audit.services import record
 from lib import ratelimit, security_log
@@ -75,7 +80,8 @@ class SignOutView(auth_views.LogoutView):
 
 @require_POST
 def session_keep_alive(request: HttpRequest) -> HttpResponse:
-    """ "Stay signed in" after the idle warning: any request restarts the idle time."""
+    """ "Stay signed in" after the idle warning: restarts the idle time now."""
+    request.session[LAST_SEEN_AT] = time.time()
     return HttpResponse(status=204)
 
 
@@ -199,7 +205,7 @@ def invitation_accept(request: HttpRequest) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, field_errors)
         else:
             request.session.pop(INVITATION_SESSION_KEY, None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="agencies.backends.PersonBackend")
             request.session[SIGNED_IN_AT] = time.time()
             messages.success(
                 request, f"Welcome. You are now a member of {invitation.organisation}."

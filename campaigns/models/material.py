@@ -1,5 +1,6 @@
 """Campaign material (materials), its versions, and the review workflow that approves them."""
 
+import hashlib
 import uuid
 from pathlib import PurePosixPath
 
@@ -9,6 +10,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections, models, transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
+from django.urls import reverse
 from django.utils import formats, timezone
 
 from agencies.models import Organisation
@@ -549,6 +551,20 @@ class MaterialVersion(models.Model):
     @property
     def has_file(self) -> bool:
         return bool(self.file)
+
+    @property
+    def preview_fingerprint(self) -> str:
+        """Changes whenever the preview does: the version's number and a hash of the stored
+        preview's name (storage never reuses a name, so a new preview file has a new one)."""
+        digest = hashlib.sha256(self.preview.name.encode()).hexdigest()[:16]
+        return f"{self.number}-{digest}"
+
+    @property
+    def preview_url(self) -> str:
+        """The preview's address, which changes with the preview: a browser may keep the image
+        while the address stays the same (see campaigns.views.material.version_preview)."""
+        path = reverse("campaigns:version-preview", args=[self.material_id, self.number])
+        return f"{path}?v={self.preview_fingerprint}"
 
     def platform_fit(self) -> list[tuple[str, int, bool]]:
         length = len(self.text)

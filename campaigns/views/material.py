@@ -17,6 +17,7 @@ from campaigns.access import (
     check_scanned,
     get_material_for_user,
     get_material_or_reason,
+    get_preview_for_user,
     get_version_for_user,
     material_rights,
 )
@@ -34,9 +35,13 @@ from campaigns.services.material import StaleEdit, VersionContent
 from lib.addresses import client_address
 from lib.files import (
     StorageUnavailable,
+    allow_private_caching,
     protected_file_response,
     stored_file_response,
 )
+
+# How long a browser may keep a shared preview under its fingerprinted address.
+PREVIEW_MAX_AGE_SECONDS = 24 * 3600
 
 
 def _detail_url(material: Material) -> str:
@@ -333,11 +338,15 @@ def version_download(request: HttpRequest, pk: int, number: int) -> HttpResponse
 
 @require_http_methods(["GET"])
 def version_preview(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    version = get_version_for_user(request.user, pk, number, preview=True)
+    """A version's thumbnail. Asked for by its fingerprinted address (MaterialVersion.preview_url)
+    and shared with the campaign's partners, the browser may keep it for a day (the address
+    changes if the preview does; signing out clears the browser's cache); anything else, such as
+    a version under review or embargoed material, is never stored."""
+    version = get_preview_for_user(request.user, pk, number)
     if not version.preview:
         raise Http404("This version has no preview.")
     try:
-        return stored_file_response(
+        response = stored_file_response(
             version.preview,
             filename=f"preview-{version.number}.png",
             content_type="image/png",
@@ -345,6 +354,9 @@ def version_preview(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         )
     except StorageUnavailable:
         return _store_unavailable(request, version.material)
+    if version.preview_is_shared and request.GET.get("v") == version.preview_fingerprint:
+        allow_private_caching(response, max_age=PREVIEW_MAX_AGE_SECONDS)
+    return response
 
 
 @require_POST
