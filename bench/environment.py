@@ -289,7 +289,7 @@ class Environment:
         from django_otp import DEVICE_ID_SESSION_KEY
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
-        from agencies.sessions import SIGNED_IN_AT
+        from agencies.sessions import mark_signed_in
 
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         if device is None:
@@ -299,7 +299,7 @@ class Environment:
         session[BACKEND_SESSION_KEY] = "agencies.backends.PersonBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session[SIGNED_IN_AT] = time.time()
+        mark_signed_in(session)
         session.save()
         return {settings.SESSION_COOKIE_NAME: session.session_key}
 

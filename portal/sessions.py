@@ -1,4 +1,5 @@
-"""Database sessions that let a database outage show as one.
+"""Sessions kept in the database (SESSION_ENGINE "portal.sessions"), or in the shared cache with
+the database behind them when a shared cache is configured ("portal.cached_sessions").
 
 Django's database session store reports any database error while saving as "the session was
 interrupted" (a 400 page that blames the browser). A lost connection is the server's fault: it
@@ -10,7 +11,7 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 from django.db import InterfaceError, OperationalError
 
 
-class SessionStore(DatabaseSessionStore):
+class DatabaseOutageIsNotInterruption:
     def save(self, must_create: bool = False) -> None:
         try:
             super().save(must_create=must_create)
@@ -19,3 +20,7 @@ class SessionStore(DatabaseSessionStore):
             if isinstance(cause, (OperationalError, InterfaceError)):
                 raise cause from None
             raise
+
+
+class SessionStore(DatabaseOutageIsNotInterruption, DatabaseSessionStore):
+    pass

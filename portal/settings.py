@@ -174,7 +174,6 @@ SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1)
 # the cookie and the stored session's expiry forward: a page view does not write every time.
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = False
-SESSION_ENGINE = "portal.sessions"
 
 # --- Transport security --------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
@@ -222,6 +221,10 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# Sessions in the database; with a shared cache, read from the cache with the database behind it
+# (never with a cache per process: a session ended in one process would live on in the others).
+SESSION_ENGINE = "portal.cached_sessions" if REDIS_URL else "portal.sessions"
 
 # --- Files ---------------------------------------------------------------------------------------
 STATIC_URL = "/static/"

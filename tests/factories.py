@@ -189,7 +189,10 @@ def sign_in_fully(client, user: User) -> None:
     """A session signed in with the password and the second step, as the sign-in pages leave it."""
     from django_otp import DEVICE_ID_SESSION_KEY
 
+    from agencies.sessions import mark_signed_in
+
     client.force_login(user, backend="agencies.backends.PersonBackend")
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = authenticator_for(user).persistent_id
+    mark_signed_in(session)
     session.save()

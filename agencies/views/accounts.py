@@ -29,7 +29,7 @@ from agencies.sessions import (
     INVITATION_SESSION_KEY,
     LAST_SEEN_AT,
     NEXT_AFTER_SECOND_STEP,
-    SIGNED_IN_AT,
+    mark_signed_in,
 )
 from audit.models import AuditEntry
 from audit.services import record
@@ -46,7 +46,7 @@ class SignInView(auth_views.LoginView):
         """The password was right: the session changes key, then the second step, if any."""
         user = form.get_user()
         login(self.request, user)
-        self.request.session[SIGNED_IN_AT] = time.time()
+        mark_signed_in(self.request.session)
         next_url = self.get_success_url()
         step = two_step.pending_step(user)
         if step is None:
@@ -206,7 +206,7 @@ def invitation_accept(request: HttpRequest) -> HttpResponse:
         else:
             request.session.pop(INVITATION_SESSION_KEY, None)
             login(request, user, backend="agencies.backends.PersonBackend")
-            request.session[SIGNED_IN_AT] = time.time()
+            mark_signed_in(request.session)
             messages.success(
                 request, f"Welcome. You are now a member of {invitation.organisation}."
             )

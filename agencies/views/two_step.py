@@ -1,8 +1,6 @@
 """Two-step sign-in pages: the code, recovery codes, setting up an authenticator, and the
 changes to how someone signs in that need their password and a code again."""
 
-import time
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies import two_step
 from agencies.forms import CodeForm, EmailChangeForm, ReauthenticationForm, RecoveryCodeForm
-from agencies.sessions import NEXT_AFTER_SECOND_STEP, SIGNED_IN_AT
+from agencies.sessions import NEXT_AFTER_SECOND_STEP, mark_signed_in
 from audit.models import AuditEntry
 from audit.services import record
 from lib import ratelimit, security_log
@@ -58,7 +56,7 @@ def _code_attempt_allowed(request: HttpRequest, scope: str) -> bool:
 
 def _signed_in(request: HttpRequest, device: TOTPDevice, how: str) -> None:
     two_step.mark_verified(request, device)
-    request.session[SIGNED_IN_AT] = time.time()
+    mark_signed_in(request.session)
     record(
         AuditEntry.Action.SIGNED_IN,
         actor=request.user,

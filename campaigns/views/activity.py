@@ -111,11 +111,29 @@ EXPORT_HEADER = [
 
 
 def export_rows(activities: QuerySet[Activity]) -> Iterator[list]:
-    """One row per record, in constant memory and two queries: the records and their material,
-    both read in the same order and merged as they stream."""
-    ordered = activities.select_related(
-        "campaign", "organisation", "logged_by", "force_area"
-    ).order_by("-started_on", "-pk")
+    """One row per record, in constant memory and two queries: the records (as plain values
+    with their names joined in, no model instances) and their material, both read in the same
+    order and merged as they stream."""
+    order = ("-started_on", "-pk")
+    ordered = activities.order_by(*order).values_list(
+        "pk",
+        "campaign__name",
+        "organisation__name",
+        "activity_type",
+        "started_on",
+        "ended_on",
+        "channel",
+        "quantity",
+        "reach",
+        "reach_source",
+        "engagement",
+        "force_area__name",
+        "place",
+        "link",
+        "notes",
+        "logged_by__full_name",
+        "updated_at",
+    )
     used = (
         Activity.materials.through.objects.filter(activity__in=activities)
         .order_by("-activity__started_on", "-activity_id", "material__title")
@@ -126,29 +144,48 @@ def export_rows(activities: QuerySet[Activity]) -> Iterator[list]:
     pending = next(material, None)
     types = dict(Activity.Type.choices)
     sources = dict(Activity.ReachSource.choices)
-    for activity in ordered.iterator(chunk_size=2000):
-        titles = []
-        if pending is not None and pending[0] == activity.pk:
-            titles = [title for _, title in pending[1]]
+    uk = timezone.get_current_timezone()
+    for (
+        pk,
+        campaign,
+        organisation,
+        activity_type,
+        started_on,
+        ended_on,
+        channel,
+        quantity,
+        reach,
+        reach_source,
+        engagement,
+        force_area,
+        place,
+        link,
+        notes,
+        logged_by,
+        updated_at,
+    ) in ordered.iterator(chunk_size=2000):
+        titles = ""
+        if pending is not None and pending[0] == pk:
+            titles = "; ".join(title for _, title in pending[1])
             pending = next(material, None)
         yield [
-            activity.campaign.name,
-            activity.organisation.name,
-            types[activity.activity_type],
-            activity.started_on,
-            activity.ended_on,
-            activity.channel,
-            activity.quantity,
-            activity.reach,
-            sources.get(activity.reach_source, ""),
-            activity.engagement,
-            activity.force_area.name if activity.force_area_id else "",
-            activity.place,
-            activity.link,
-            "; ".join(titles),
-            activity.notes,
-            activity.logged_by.full_name if activity.logged_by_id else "",
-            timezone.localtime(activity.updated_at).replace(tzinfo=None, microsecond=0),
+            campaign,
+            organisation,
+            types[activity_type],
+            started_on,
+            ended_on,
+            channel,
+            quantity,
+            reach,
+            sources.get(reach_source, ""),
+            engagement,
+            force_area or "",
+            place,
+            link,
+            titles,
+            notes,
+            logged_by or "",
+            updated_at.astimezone(uk).replace(tzinfo=None, microsecond=0),
         ]
 
 

@@ -83,9 +83,12 @@ def toolkit(request: HttpRequest, slug: str) -> HttpResponse:
     last_seen = visit.last_seen_at if visit else None
     for material in materials:
         material.is_new = _is_new(material, last_seen, now)
+    # The visit is written only when it changes what counts as new: on the first visit, and when
+    # something was new. With nothing new since last_seen, moving it to now would mark nothing
+    # more as seen, so a page view in the steady state writes nothing.
     if visit is None:
         CampaignVisit.objects.create(user=request.user, campaign=campaign, last_seen_at=now)
-    else:
+    elif any(material.is_new for material in materials):
         visit.last_seen_at = now
         visit.save(update_fields=["last_seen_at"])
     kinds = dict(Material.Kind.choices)

@@ -649,3 +649,38 @@ def test_a_file_over_the_limit_is_refused_in_the_page_before_any_upload(
     assert sent == [], "nothing was sent"
     assert not Material.objects.exists()
     assert not MaterialVersion.objects.exists()
+
+
+# --- Previews are kept by the browser ------------------------------------------------------------
+def test_a_second_visit_to_the_toolkit_fetches_no_preview_again(
+    visit, campaign, charity_admin, council_officer
+):
+    page = visit.page
+    posters = [
+        with_preview(make_material(campaign, title=f"Poster {number}", by=charity_admin))
+        for number in range(3)
+    ]
+    fetched: list[str] = []
+    page.on(
+        "requestfinished",
+        lambda request: fetched.append(request.url) if "/preview/" in request.url else None,
+    )
+    sign_in(visit, council_officer)
+    open_toolkit_from_home(visit, campaign.name)
+    images = page.locator("img.toolkit-thumb")
+    expect(images).to_have_count(3)
+    for image in images.all():
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+        )
+    assert len(fetched) == 3
+
+    # The server could no longer send them: every preview shown now comes from the browser.
+    for poster in posters:
+        version = poster.versions.get()
+        version.preview.storage.delete(version.preview.name)
+    open_toolkit_from_home(visit, campaign.name)
+    expect(images).to_have_count(3)
+    for image in images.all():
+        page.wait_for_function("img => img.complete", arg=image.element_handle())
+        assert image.evaluate("img => img.naturalWidth") == 240
