@@ -168,3 +168,32 @@ def test_the_person_comes_with_active_memberships_only_and_confirmed_authenticat
     )
     assert load_person(police_officer.pk).organisation_ids == {force_a.pk}
     assert load_person(0) is None
+
+
+# --- Sessions in the shared cache (REDIS_URL) --------------------------------------------------
+# Within one test process the local-memory cache is shared like Redis is between server processes.
+def test_with_a_shared_cache_a_signed_in_page_costs_one_query(
+    client_for, police_officer, settings, django_assert_num_queries
+):
+    settings.SESSION_ENGINE = "portal.cached_sessions"
+    client = client_for(police_officer)
+    client.get(reverse("privacy-notice"))
+    # 1. the person, their active memberships and authenticators (the session is in the cache)
+    with django_assert_num_queries(1):
+        assert client.get(reverse("privacy-notice")).status_code == 200
+
+
+def test_with_a_shared_cache_signing_out_ends_the_session_everywhere(
+    client_for, police_officer, settings
+):
+    from django.core.cache import cache
+
+    settings.SESSION_ENGINE = "portal.cached_sessions"
+    client = client_for(police_officer)
+    assert client.get(reverse("home")).status_code == 200
+    key = client.session.session_key
+    client.post(reverse("agencies:sign-out"))
+    assert not Session.objects.filter(session_key=key).exists()
+    assert cache.get(f"django.contrib.sessions.cached_db{key}") is None
+    client.cookies["sessionid"] = key
+    assert client.get(reverse("home")).status_code == 302

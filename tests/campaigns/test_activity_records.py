@@ -196,8 +196,8 @@ def test_the_list_costs_the_same_queries_whatever_the_number_of_records(
     few = count()
     for number in range(60):
         make_activity(campaign, council_b if number % 2 else force_a, quantity=number)
-    # session, user, memberships, the filter's campaigns and organisations, the count, the page of
-    # records (with campaign, organisation, logger, area) and their material, the session save.
+    # session, the person with memberships, the filter's campaigns and organisations, the count,
+    # the page of records (with campaign, organisation, logger, area) and their material.
     assert count() == few
 
 

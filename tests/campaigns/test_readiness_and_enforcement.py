@@ -115,8 +115,8 @@ def test_readiness_costs_the_same_queries_for_many_partners_and_records(
         make_user(organisation=partner)
         for day in range(1, 4):
             make_activity(campaign, partner, started_on=date(2026, 7, day))
-    # session, user, memberships, campaign, partners, their people, downloads by partner,
-    # activity by partner and type, activity summary by partner, session save
+    # session, the person with memberships, campaign, partners, their people, downloads by
+    # partner, activity by partner and type, activity summary by partner
     assert count() == few
 
 

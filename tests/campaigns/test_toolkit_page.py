@@ -127,8 +127,8 @@ def test_the_toolkit_costs_the_same_queries_whatever_the_amount_of_material(
     for number in range(40):
         material = make_material(campaign, title=f"B{number}", approved=number % 2 == 0)
         material.tags.add(Tag.objects.get_or_create(name=f"u{number}")[0])
-    # session, user, memberships, campaign, material (with download counts), its tags, audience
-    # organisations and versions, the visit; then saving the visit and the session.
+    # session, the person with memberships, campaign, material (with download counts), its
+    # tags, audience organisations and versions, the visit; then saving the visit (new material).
     assert count() == few
 
 

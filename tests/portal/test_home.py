@@ -46,5 +46,6 @@ def test_home_costs_the_same_queries_with_many_campaigns(client_for, charity_adm
     few = count()
     for number in range(20):
         make_campaign(f"More {number}", lead=charity, partners=(make_organisation(),))
-    # session, user, memberships with organisations, campaigns with lead and region, session save
+    # session, the person with memberships, campaigns with lead and region, and what needs
+    # attention (tests/test_page_queries.py names each)
     assert count() == few
