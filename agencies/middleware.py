@@ -92,7 +92,7 @@ class SessionLimitsMiddleware:
     save also moves the stored session's expiry (and the cookie's) to the idle limit from then.
     The session therefore ends between the idle limit minus a minute and the idle limit after the
     last request; the page's idle warning counts down from the limit minus a minute, so it always
-    comes before the end (portal.context_processors).
+    comes before the end (data-idle-seconds, from portal.context_processors).
     """
 
     def __init__(self, get_response):

@@ -302,10 +302,7 @@
     var countdown = dialog.querySelector("[data-idle-countdown]");
     var stay = dialog.querySelector("[data-idle-stay]");
     var token = document.querySelector('meta[name="csrf-token"]');
-    // The first countdown starts from what the server has left of the idle time (its record of
-    // the last activity may be a little older than this page); after "Stay signed in", all of it.
-    var secondsLeft = Number(body.getAttribute("data-idle-seconds-left"));
-    if (isNaN(secondsLeft) || body.getAttribute("data-idle-seconds-left") === "") { secondsLeft = idleSeconds; }
+    var warnAfter = Math.max(idleSeconds - 60, 1) * 1000;
     var warnTimer = null;
     var tick = null;
     var returnFocus = null;
@@ -316,7 +313,7 @@
     }
 
     function warn() {
-      var left = Math.min(60, secondsLeft);
+      var left = Math.min(60, idleSeconds);
       countdown.textContent = String(left);
       returnFocus = document.activeElement;
       dialog.hidden = false;
@@ -332,7 +329,7 @@
     function restart() {
       window.clearTimeout(warnTimer);
       window.clearInterval(tick);
-      warnTimer = window.setTimeout(warn, Math.max(secondsLeft - 60, 1) * 1000);
+      warnTimer = window.setTimeout(warn, warnAfter);
     }
 
     // The session is one for all of a person's tabs: a page loaded, or "Stay signed in" pressed,
@@ -360,7 +357,6 @@
       request.setRequestHeader("X-CSRFToken", token ? token.getAttribute("content") : "");
       request.addEventListener("load", function () {
         if (request.status === 204) {
-          secondsLeft = idleSeconds;
           dialog.hidden = true;
           if (returnFocus && returnFocus.focus) { returnFocus.focus(); }
           restart();
