@@ -25,6 +25,7 @@ PAGES = {
             "when they last saw each campaign's toolkit",
             "material approved or released in those campaigns, for what is new",
             "material they downloaded but have not yet logged using",
+            "campaigns whose whole toolkit they downloaded with no activity logged since",
             "withdrawal notices not yet dismissed",
         ],
     ),
@@ -88,12 +89,12 @@ PAGES = {
         [
             *FLOOR,
             "the campaign, if visible to them",
+            "the partners with their organisations",
             "the area table's figures",
             "the region's force areas",
             "the channels with figures",
-            "the partners with their organisations",
-            # campaigns/impact.py asks for the areas, channels and figures again for the effect
-            # windows; left as it is while that module is being split up.
+            # The impact computation (campaigns/impact/) asks for the areas, channels and figures
+            # again for the effect windows: left as it is, the module being reworked meanwhile.
             "the effect windows' figures",
             "the region's force areas (again)",
             "the channels with figures (again)",
