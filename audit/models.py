@@ -62,6 +62,7 @@ class AuditEntry(models.Model):
         CHANGES_REQUESTED = "asset.changes_requested", "Changes requested"
         MATERIAL_WITHDRAWN = "asset.withdrawn", "Material withdrawn"
         MATERIAL_DOWNLOADED = "asset.downloaded", "Material downloaded"
+        TEMPLATE_MARKED = "asset.template_marked", "Material marked as a template"
         TOOLKIT_DOWNLOADED = "campaign.toolkit_downloaded", "Toolkit downloaded"
         ACTIVITY_LOGGED = "activity.logged", "Activity logged"
         ACTIVITY_UPDATED = "activity.updated", "Activity changed"

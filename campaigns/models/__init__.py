@@ -9,6 +9,7 @@ from campaigns.models.activity import (
 from campaigns.models.campaigns import Campaign, CampaignPartner, CampaignVisit
 from campaigns.models.downloads import Download, WithdrawalNotice
 from campaigns.models.figures import Channel, FigureChange, FigureImport, HelpSeekerFigure
+from campaigns.models.localised import GeneratedVersion, LocalisedMaterial, LocalisedTemplate
 from campaigns.models.material import Material, MaterialVersion, Tag, WorkflowError
 
 __all__ = [
@@ -18,6 +19,9 @@ __all__ = [
     "EnforcementFigures",
     "FigureChange",
     "FigureImport",
+    "GeneratedVersion",
+    "LocalisedMaterial",
+    "LocalisedTemplate",
     "HelpSeekerFigure",
     "Material",
     "MaterialVersion",
