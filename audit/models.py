@@ -63,6 +63,7 @@ class AuditEntry(models.Model):
         MATERIAL_WITHDRAWN = "asset.withdrawn", "Material withdrawn"
         MATERIAL_DOWNLOADED = "asset.downloaded", "Material downloaded"
         TEMPLATE_MARKED = "asset.template_marked", "Material marked as a template"
+        LOGO_CHANGED = "organisation.logo_changed", "Organisation logo changed"
         TOOLKIT_DOWNLOADED = "campaign.toolkit_downloaded", "Toolkit downloaded"
         ACTIVITY_LOGGED = "activity.logged", "Activity logged"
         ACTIVITY_UPDATED = "activity.updated", "Activity changed"

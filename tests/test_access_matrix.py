@@ -290,6 +290,7 @@ ASKS: dict[str, Ask] = {
     "agencies:invitation-open": Ask(about="invitation"),
     "agencies:organisation-detail": Ask(about="organisation"),
     "agencies:invitation-create": Ask(about="organisation"),
+    "agencies:organisation-logo": Ask("POST", about="organisation"),
     "agencies:membership-deactivate": Ask("POST", about="membership"),
     "agencies:membership-role": Ask("POST", about="membership", data={"role": "lead"}),
     "agencies:membership-reset-two-step": Ask("POST", about="membership"),
@@ -472,6 +473,8 @@ MATRIX: dict[str, dict] = {
     "agencies:invitation-open": {role: ("redirect",) * 3 for role in ROLES},
     "agencies:organisation-detail": about_organisation("200"),
     "agencies:invitation-create": about_organisation("200"),
+    # Without a file nothing is saved and the page says so.
+    "agencies:organisation-logo": about_organisation("redirect"),
     # The permission to manage an organisation's people is checked before the person is looked
     # up, so a member asking about a missing colleague is refused as for an existing one.
     "agencies:membership-deactivate": about_organisation("redirect", member_missing="403"),

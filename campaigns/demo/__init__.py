@@ -34,5 +34,5 @@ def load_demo(*, today: date | None = None) -> DemoSummary:
         toolkit.load(summary, cast, campaigns)
         activity.load(summary, cast, campaigns)
         figures.load(summary, cast, campaigns)
-        localised.load(summary, cast, campaigns)
+        localised.load_all(summary, cast, campaigns)
     return summary

@@ -7,11 +7,16 @@ seed's Avon and Somerset row), 90 search warrants, 85 offenders charged, 235 liv
 referrals up 100% (Avon and Somerset Police's enforcement figures).
 """
 
-from django.core.files.uploadedfile import SimpleUploadedFile
+import io
+import textwrap
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageDraw, ImageFont
+
+from agencies import services as agency_services
 from campaigns.demo.campaign_setup import SOUTH_SOMERSET, SOUTH_WEST
 from campaigns.demo.people import Cast
-from campaigns.demo.toolkit import SEEDS, ToolkitLoader, _at_launch
+from campaigns.demo.toolkit import SEEDS, ToolkitLoader, _at_launch, poster_png
 from campaigns.localising import docx as word
 from campaigns.models import Campaign, CampaignPartner, LocalisedMaterial, Material
 from campaigns.models.material import ALLOWED_FILE_TYPES, upload_limit_bytes
@@ -93,6 +98,80 @@ def template_docx() -> bytes:
     return word.build(template_paragraphs())
 
 
+POSTER_TEMPLATE_TITLE = "Co-branded poster: behind every image is a child"
+POSTER_FORCE = "avon-and-somerset-police"
+LOGO_ZONE = [0.06, 0.8, 0.4, 0.14]
+TEXT_ZONE = [0.5, 0.8, 0.44, 0.14]
+POSTER_WORDS = "{{ organisation_name }} supports Stop it Now! Call {{ helpline }} in confidence."
+
+
+def logo_png(name: str, colour: str = "#0b3d91") -> bytes:
+    """A stand-in logo: the organisation's name in its colour (the demo has no real logos)."""
+    image = Image.new("RGB", (640, 200), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 40, 200), fill=colour)
+    font = ImageFont.load_default(size=44)
+    for number, line in enumerate(textwrap.wrap(name, 22)[:2]):
+        draw.text((70, 40 + number * 62), line, font=font, fill=colour)
+    output = io.BytesIO()
+    image.save(output, "PNG")
+    return output.getvalue()
+
+
+def _checked(name: str, data: bytes, allowed) -> uploads.CheckedUpload:
+    return uploads.check_upload(
+        SimpleUploadedFile(name, data), allowed=allowed, max_bytes=50 * uploads.MB, what="file"
+    )
+
+
+def load_poster(summary, cast: Cast, campaign: Campaign, loader: ToolkitLoader) -> None:
+    """A poster template with a logo zone and a text zone, and Avon and Somerset Police's
+    co-branded poster made from it with its logo and a QR code of its tracked link."""
+    material, created = loader.add(
+        title=POSTER_TEMPLATE_TITLE,
+        kind=Material.Kind.POSTER,
+        description="The campaign poster with room for your logo and a line of your own. The "
+        "portal adds a QR code of your organisation's link to the help page.",
+        usage_notes="Add your logo on your organisation's page, then “Make your version”.",
+        content=VersionContent(
+            upload=_checked("co-branded-poster.png", poster_png(), {uploads.PNG}),
+            alt_text="Campaign poster: 'Behind every image is a child.' with a space for a "
+            "partner's logo and words.",
+        ),
+    )
+    if created:
+        loader.approve_latest(material)
+        localising.mark_template(
+            material,
+            actor=loader.admin,
+            kind="poster",
+            logo_zone=LOGO_ZONE,
+            text_zone=TEXT_ZONE,
+            poster_text=POSTER_WORDS,
+        )
+    material.refresh_from_db()
+    force = cast.organisations[POSTER_FORCE]
+    if not force.logo:
+        agency_services.set_logo(
+            force,
+            _checked("logo.png", logo_png(force.name), {uploads.PNG}),
+            actor=cast.users["police.comms@demo.example"],
+        )
+    exists = LocalisedMaterial.objects.filter(template=material.template, organisation=force)
+    summary.add("localised material", not exists.exists())
+    if exists.exists():
+        return
+    version = localising.make_localised(
+        material.template,
+        organisation=force,
+        actor=cast.users["police.comms@demo.example"],
+        window=None,
+        entered={},
+        title=f"{force} co-branded poster",
+    )
+    loader.approve_latest(version.material)
+
+
 def load(summary, cast: Cast, campaigns: dict[str, Campaign]) -> None:
     south_west = campaigns[SOUTH_WEST]
     loader = ToolkitLoader(summary, cast, south_west)
@@ -120,8 +199,11 @@ def load(summary, cast: Cast, campaigns: dict[str, Campaign]) -> None:
     council = cast.organisations[SOUTH_SOMERSET]
     exists = LocalisedMaterial.objects.filter(template=template, organisation=council).exists()
     summary.add("localised material", not exists)
-    if exists:
-        return
+    if not exists:
+        _generate_release(cast, south_west, loader, template, council)
+
+
+def _generate_release(cast, south_west, loader, template, council) -> None:
     version = localising.make_localised(
         template,
         organisation=council,
@@ -142,3 +224,10 @@ def load(summary, cast: Cast, campaigns: dict[str, Campaign]) -> None:
     Material.objects.filter(pk=local.pk).update(embargo_until=_at_launch(launch))
     loader.approve_latest(local)
     loader.download(local, "police.comms@demo.example", "avon-and-somerset-police")
+
+
+def load_all(summary, cast: Cast, campaigns: dict[str, Campaign]) -> None:
+    load(summary, cast, campaigns)
+    load_poster(
+        summary, cast, campaigns[SOUTH_WEST], ToolkitLoader(summary, cast, campaigns[SOUTH_WEST])
+    )

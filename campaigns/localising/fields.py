@@ -6,6 +6,7 @@ Help-seeker counts follow the small-number rule of the impact pages (`show_prote
 from 1 to below the threshold is never put in a document; the field says "fewer than N".
 """
 
+import hashlib
 from dataclasses import asdict, dataclass
 from datetime import date
 from urllib.parse import urlencode
@@ -54,6 +55,7 @@ FIELDS: dict[str, Field] = {
         Field("referrals_change", "Change in referrals", _ENFORCEMENT),
         Field("launch_date", "Launch date", "The organisation's launch date in this campaign"),
         Field("helpline", "Helpline", "The campaign's helpline number"),
+        Field("organisation_logo", "Logo", "The logo on the organisation's page"),
         Field(
             "help_link", "Link to help", "The campaign's help page, with your organisation named"
         ),
@@ -294,7 +296,21 @@ def portal_values(
         FIELDS["help_link"].source,
         missing="" if link else "The campaign has no help page address.",
     )
+    if "organisation_logo" in names:
+        values["organisation_logo"] = _logo_value(organisation)
     return {name: value for name, value in values.items() if name in names}
+
+
+def _logo_value(organisation: Organisation) -> Value:
+    """The logo, named by a digest of its bytes so that a new logo counts as a change."""
+    value = Value("organisation_logo", source=FIELDS["organisation_logo"].source)
+    if not organisation.logo:
+        value.missing = f"Add {organisation}'s logo on its organisation page first."
+        return value
+    with organisation.logo.open("rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+    value.text = f"logo {digest[:12]}"
+    return value
 
 
 def free_values(entered: dict[str, str], *, names: set[str]) -> dict[str, Value]:

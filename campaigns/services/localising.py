@@ -17,7 +17,7 @@ from audit.models import AuditEntry
 from audit.services import record
 from campaigns.impact import Window
 from campaigns.localising import docx as word
-from campaigns.localising import pdf
+from campaigns.localising import pdf, poster
 from campaigns.localising.fields import FIELDS, Value, free_values, portal_values
 from campaigns.models import (
     GeneratedVersion,
@@ -74,6 +74,9 @@ def field_names(template: LocalisedTemplate, version: MaterialVersion | None = N
         return []
     if template.kind == LocalisedTemplate.Kind.POSTER:
         uses = [use.group(1) for use in word.FIELD.finditer(template.poster_text)]
+        uses.append("organisation_logo")
+        if template.material.campaign.website_list:
+            uses.append("help_link")  # drawn as a QR code beside the words
     else:
         uses = [use.name for use in word.read_fields(_read(version.file), known=set(FIELDS))]
     return list(dict.fromkeys(uses))
@@ -108,6 +111,8 @@ def mark_template(
         }:
             raise WorkflowError("A poster template is a PNG or JPEG image.")
         unknown = [m.group(1) for m in word.FIELD.finditer(poster_text) if m.group(1) not in FIELDS]
+        if not logo_zone or not text_zone:
+            raise WorkflowError("A poster template needs a logo zone and a text zone.")
         if unknown:
             raise WorkflowError(
                 f"The poster's words use a field the portal does not know: {unknown[0]}."
@@ -210,9 +215,12 @@ def _make(
     template: LocalisedTemplate, version: MaterialVersion, values, *, title, organisation
 ) -> Made:
     if template.kind == LocalisedTemplate.Kind.POSTER:
-        from campaigns.localising import poster
-
-        return poster.make(template, version, values, title=title, organisation=organisation)
+        with organisation.logo.open("rb") as handle:
+            logo = handle.read()
+        checked, document, words = poster.make(
+            template, _read(version.file), logo, {v.name: v.text for v in values}, title=title
+        )
+        return Made(checked, document, words)
     return _make_release(template, version, values, title=title)
 
 

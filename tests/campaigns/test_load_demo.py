@@ -115,7 +115,9 @@ def test_the_demo_toolkit_holds_the_seeds_and_every_state(db):
     local = Material.objects.get(owner_organisation__name="South Somerset District Council")
     assert local.current_version.text.startswith("South Somerset District Council supports")
     assert local.embargo_until.date() == date(2026, 11, 30)
-    poster = Material.objects.get(kind="poster", owner_organisation__kind="charity")
+    poster = Material.objects.get(
+        kind="poster", owner_organisation__kind="charity", template__isnull=True
+    )
     assert poster.current_version.is_image and poster.current_version.preview
     assert poster.current_version.alt_text
     assert Material.objects.filter(kind="suggested_post").count() == 3
@@ -175,7 +177,7 @@ def test_south_somersets_release_is_generated_from_the_template_with_the_seeds_f
     from campaigns.services import localising
 
     load_demo(today=date(2026, 11, 23))
-    template = LocalisedTemplate.objects.get()
+    template = LocalisedTemplate.objects.get(kind="press_release")
     assert template.material.current_version.content_type.endswith("wordprocessingml.document")
     localised = LocalisedMaterial.objects.get(organisation__slug="south-somerset-district-council")
     assert localised.template == template
@@ -191,3 +193,14 @@ def test_south_somersets_release_is_generated_from_the_template_with_the_seeds_f
     assert "Police and Crime Commissioner Sue Mountstevens said" in text
     assert version.generated.values["help_seekers_total"]["period"] == "2017"
     assert not localising.changes(localised).any
+
+
+def test_one_force_has_a_co_branded_poster_with_a_qr_code_of_its_link(db):
+    from campaigns.models import LocalisedMaterial
+
+    load_demo(today=date(2026, 11, 23))
+    poster = LocalisedMaterial.objects.get(template__kind="poster")
+    assert poster.organisation.slug == "avon-and-somerset-police"
+    version = poster.material.current_version
+    assert version.content_type == "image/png" and version.preview
+    assert "utm_source=avon-and-somerset-police" in version.generated.values["help_link"]["text"]
