@@ -64,6 +64,7 @@ class AuditEntry(models.Model):
         MATERIAL_DOWNLOADED = "asset.downloaded", "Material downloaded"
         TEMPLATE_MARKED = "asset.template_marked", "Material marked as a template"
         LOGO_CHANGED = "organisation.logo_changed", "Organisation logo changed"
+        VISITS_IMPORTED = "figures.visits_imported", "Help page visits imported"
         TOOLKIT_DOWNLOADED = "campaign.toolkit_downloaded", "Toolkit downloaded"
         ACTIVITY_LOGGED = "activity.logged", "Activity logged"
         ACTIVITY_UPDATED = "activity.updated", "Activity changed"

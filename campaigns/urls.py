@@ -68,6 +68,7 @@ urlpatterns = [
         localised.localised_regenerate,
         name="localised-regenerate",
     ),
+    path("campaigns/<slug:slug>/visits/import/", localised.visits_import, name="visits-import"),
     path("templates/<int:pk>/", localised.template_detail, name="template-detail"),
     path("templates/<int:pk>/make/", localised.template_make, name="template-make"),
     path("notices/<int:pk>/dismiss/", material.notice_dismiss, name="notice-dismiss"),

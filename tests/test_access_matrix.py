@@ -320,6 +320,7 @@ ASKS: dict[str, Ask] = {
     "campaigns:localised-edit": Ask(about="localised"),
     "campaigns:localised-regenerate": Ask("POST", about="localised"),
     "campaigns:template-detail": Ask(about="template"),
+    "campaigns:visits-import": Ask(about="campaign"),
     "campaigns:template-make": Ask(about="template"),
     "campaigns:activity-create": Ask(about="campaign"),
     "campaigns:readiness": Ask(about="campaign"),
@@ -514,6 +515,7 @@ MATRIX: dict[str, dict] = {
     # Templates are for partners to make their own version with their own figures; the charity
     # reviews what they make, and only the organisation that made it changes or regenerates it.
     "campaigns:template-detail": in_campaign("200", "200"),
+    "campaigns:visits-import": in_campaign("403", "200"),
     "campaigns:template-make": in_campaign("200", "403"),
     "campaigns:localised-edit": in_campaign("200", "403"),
     "campaigns:localised-regenerate": in_campaign("redirect", "403"),

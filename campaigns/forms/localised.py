@@ -101,3 +101,11 @@ class LocaliseForm(forms.Form):
             for name in self.fields
             if name in FIELDS
         }
+
+
+class VisitsImportForm(forms.Form):
+    file = forms.FileField(
+        label="Visits spreadsheet (CSV or Excel)",
+        help_text="Columns utm_source, utm_medium, utm_campaign, period, visits: one row per "
+        "partner, kind of link and period, as the help site's statistics count them.",
+    )

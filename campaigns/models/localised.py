@@ -110,3 +110,40 @@ class GeneratedVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} made from {self.template_version}"
+
+
+class PartnerVisits(models.Model):
+    """Visits to the campaign's help page that came through one partner's tracked links (its
+    posters' QR codes and its releases' links) in a period: a count, nothing about anyone."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="partner_visits"
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    medium = models.CharField(
+        max_length=40, help_text="The link's utm_medium, e.g. poster or press_release."
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    visits = models.PositiveIntegerField()
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["campaign", "organisation", "medium", "period_start", "pk"]
+        verbose_name_plural = "partner visits"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "organisation", "medium", "period_start", "period_end"],
+                name="%(app_label)s_%(class)s_unique_period",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="%(app_label)s_%(class)s_period_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}, {self.medium}, {self.period_start}: {self.visits} visits"

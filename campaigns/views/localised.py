@@ -10,16 +10,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from campaigns.access import (
     acting_organisation,
+    get_campaign_for_user,
     get_localised_for_user,
     get_material_for_user,
     get_template_for_user,
     get_version_for_user,
     require_localiser,
 )
-from campaigns.forms.localised import LocaliseForm, TemplateMarkForm
+from campaigns.forms.localised import LocaliseForm, TemplateMarkForm, VisitsImportForm
 from campaigns.localising.fields import FIELDS
 from campaigns.models import LocalisedMaterial, LocalisedTemplate, WorkflowError
-from campaigns.services import localising
+from campaigns.services import localising, visits
 from campaigns.services import material as material_services
 from lib.addresses import client_address
 from lib.files import protected_file_response
@@ -218,4 +219,39 @@ def version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     stem = version.download_name.rpartition(".")[0] or "document"
     return protected_file_response(
         generated.pdf.open("rb"), filename=f"{stem}.pdf", content_type="application/pdf"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def visits_import(request: HttpRequest, slug: str) -> HttpResponse:
+    """The charity imports help page visits by the partners' tracked links (CSV or Excel)."""
+    campaign = get_campaign_for_user(request.user, slug, action="manage")
+    form = VisitsImportForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = visits.import_visits(
+                form.cleaned_data["file"],
+                campaign=campaign,
+                actor=request.user,
+                address=client_address(request),
+            )
+        except ValidationError as refused:
+            for problem in refused.messages:
+                form.add_error("file", problem)
+        else:
+            if not result.errors:
+                messages.success(
+                    request,
+                    f"Visits imported: {result.added} new, {result.changed} replaced.",
+                )
+                return redirect("campaigns:impact", campaign.slug)
+    return render(
+        request,
+        "campaigns/visits_import.html",
+        {"campaign": campaign, "form": form, "result": result},
+        status=400 if form.errors or (result and result.errors) else 200,
     )
