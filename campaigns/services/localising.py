@@ -208,7 +208,9 @@ def _make_release(
         max_bytes=upload_limit_bytes(Material.Kind.PRESS_RELEASE),
         what="press release",
     )
-    return Made(checked, pdf.render(paragraphs, title=title), "\n\n".join(paragraphs))
+    link = next((value.text for value in values if value.name == "help_link"), "")
+    document = pdf.render(paragraphs, title=title, qr_png=poster.qr_png(link) if link else None)
+    return Made(checked, document, "\n\n".join(paragraphs))
 
 
 def _make(
