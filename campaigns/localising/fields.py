@@ -151,7 +151,11 @@ def _help_seeker_values(organisation: Organisation, window: Window | None) -> di
     by_slug = {channel.slug: channel.pk for channel in table.channels}
     threshold = settings.SMALL_NUMBER_THRESHOLD
     counts = row.counts if row else {}
-    has_small = any(impact._small(count, threshold) for count in counts.values())
+    # A total that includes a withheld count is rounded, as on the impact pages.
+    has_small = any(
+        impact.show_protected(count, hides_small=False, threshold=threshold).suppressed
+        for count in counts.values()
+    )
     for name, slug in (("help_seekers_website", "website"), ("help_seekers_helpline", "helpline")):
         count = counts.get(by_slug.get(slug))
         if count is None:
