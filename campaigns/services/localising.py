@@ -117,6 +117,11 @@ def mark_template(
             raise WorkflowError(
                 f"The poster's words use a field the portal does not know: {unknown[0]}."
             )
+        if word.BRACES.search(word.FIELD.sub("", poster_text)):
+            raise WorkflowError(
+                "The poster's words have a brace that is not part of a field; write fields as "
+                "{{ field_name }}."
+            )
     with transaction.atomic():
         template, _ = LocalisedTemplate.objects.update_or_create(
             material=material,
@@ -272,6 +277,10 @@ def _record_generation(
 def _checked_values(
     template, organisation, *, window, entered
 ) -> tuple[MaterialVersion, list[Value]]:
+    if template.material.is_withdrawn:
+        raise WorkflowError(
+            "The charity has withdrawn this template; nothing more is made from it."
+        )
     version = template_version(template)
     if version is None:
         raise WorkflowError("This template has no approved version to make yours from.")

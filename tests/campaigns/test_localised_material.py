@@ -374,3 +374,56 @@ def test_the_pdf_is_for_the_owner_and_the_admins(
         assert response.status_code == 200
         assert b"".join(response.streaming_content).startswith(b"%PDF-")
     assert client_for(council_officer).get(url).status_code == 404
+
+
+# --- The access functions themselves --------------------------------------------------------
+
+
+def test_get_template_for_user_decides_who_sees_and_who_makes(
+    template, police_officer, council_officer, charity_admin, other_force_officer, outsider
+):
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from campaigns.access import get_template_for_user, require_localiser
+
+    for partner in (police_officer, council_officer):
+        assert get_template_for_user(partner, template.pk, action="make") == template
+    assert require_localiser(council_officer, template).name == "South Somerset District Council"
+    assert get_template_for_user(charity_admin, template.pk) == template
+    with pytest.raises(PermissionDenied):
+        get_template_for_user(charity_admin, template.pk, action="make")
+    for stranger in (other_force_officer, outsider):
+        with pytest.raises(Http404):
+            get_template_for_user(stranger, template.pk)
+
+
+def test_get_localised_for_user_is_for_the_organisation_that_made_it(
+    approved_release, police_officer, force_lead, council_officer, charity_admin
+):
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from campaigns.access import can_regenerate, get_localised_for_user
+
+    pk = approved_release.material.pk
+    for colleague in (police_officer, force_lead):
+        assert get_localised_for_user(colleague, pk) == approved_release
+        assert can_regenerate(colleague, approved_release)
+    with pytest.raises(PermissionDenied):
+        get_localised_for_user(charity_admin, pk)
+    with pytest.raises(Http404):  # not in its audience: the council does not see it at all
+        get_localised_for_user(council_officer, pk)
+    assert not can_regenerate(charity_admin, approved_release)
+
+
+def test_nothing_is_regenerated_from_a_withdrawn_template(
+    client_for, police_officer, charity_admin, approved_release
+):
+    approved_release.template.material.withdraw(by=charity_admin, reason="Out of date")
+    response = client_for(police_officer).post(
+        reverse("campaigns:localised-regenerate", args=[approved_release.material.pk]),
+        follow=True,
+    )
+    assert "withdrawn this template" in page(response)
+    assert approved_release.material.versions.count() == 1
