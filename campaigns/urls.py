@@ -71,6 +71,11 @@ urlpatterns = [
     path("campaigns/<slug:slug>/visits/import/", localised.visits_import, name="visits-import"),
     path("templates/<int:pk>/", localised.template_detail, name="template-detail"),
     path("templates/<int:pk>/make/", localised.template_make, name="template-make"),
+    path(
+        "templates/<int:pk>/preview.png",
+        localised.template_poster_preview,
+        name="template-poster-preview",
+    ),
     path("notices/<int:pk>/dismiss/", material.notice_dismiss, name="notice-dismiss"),
     path("campaigns/<slug:slug>/activity/new/", activity.activity_create, name="activity-create"),
     path("campaigns/<slug:slug>/readiness/", activity.readiness, name="readiness"),

@@ -322,6 +322,7 @@ ASKS: dict[str, Ask] = {
     "campaigns:template-detail": Ask(about="template"),
     "campaigns:visits-import": Ask(about="campaign"),
     "campaigns:template-make": Ask(about="template"),
+    "campaigns:template-poster-preview": Ask(about="template"),
     "campaigns:activity-create": Ask(about="campaign"),
     "campaigns:readiness": Ask(about="campaign"),
     "campaigns:enforcement-create": Ask(about="campaign"),
@@ -517,6 +518,8 @@ MATRIX: dict[str, dict] = {
     "campaigns:template-detail": in_campaign("200", "200"),
     "campaigns:visits-import": in_campaign("403", "200"),
     "campaigns:template-make": in_campaign("200", "403"),
+    # The world's templates are press releases, which have no picture preview.
+    "campaigns:template-poster-preview": in_campaign("404", "403"),
     "campaigns:localised-edit": in_campaign("200", "403"),
     "campaigns:localised-regenerate": in_campaign("redirect", "403"),
     "campaigns:activity-create": in_campaign("200", "200"),

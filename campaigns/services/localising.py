@@ -1,6 +1,7 @@
 """Templates partners localise: marking material as one, making a partner's version from it with
 the partner's own figures, regenerating it when the figures change, and saying what changed."""
 
+import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -229,6 +230,27 @@ def _make(
         )
         return Made(checked, document, words)
     return _make_release(template, version, values, title=title)
+
+
+def poster_preview(template: LocalisedTemplate, organisation: Organisation) -> bytes:
+    """The co-branded poster as it would be made now, as PNG bytes (WorkflowError if a value is
+    missing). A poster's words are the template's alone, so nothing the partner types is needed."""
+    version, values = _checked_values(template, organisation, window=None, entered={})
+    with organisation.logo.open("rb") as handle:
+        logo = handle.read()
+    shown = {value.name: value.text for value in values}
+    image = poster.draw(
+        _read(version.file),
+        logo=logo,
+        logo_zone=template.logo_zone,
+        text_zone=template.text_zone,
+        text=poster.template_words(template.poster_text, shown),
+        link=shown.get("help_link", ""),
+    )
+    image.thumbnail((900, 900))
+    output = io.BytesIO()
+    image.save(output, "PNG")
+    return output.getvalue()
 
 
 def preview_text(template: LocalisedTemplate, values: list[Value]) -> list[str]:

@@ -3,6 +3,7 @@ own version with its figures, regenerating it, and the PDF beside a generated do
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -254,4 +255,20 @@ def visits_import(request: HttpRequest, slug: str) -> HttpResponse:
         "campaigns/visits_import.html",
         {"campaign": campaign, "form": form, "result": result},
         status=400 if form.errors or (result and result.errors) else 200,
+    )
+
+
+@require_http_methods(["GET"])
+def template_poster_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The partner's co-branded poster as it would be made now, drawn on request, not stored."""
+    template = get_template_for_user(request.user, pk, action="make")
+    organisation = require_localiser(request.user, template)
+    if template.kind != LocalisedTemplate.Kind.POSTER:
+        raise Http404("Only a poster template has a picture preview.")
+    try:
+        image = localising.poster_preview(template, organisation)
+    except WorkflowError as missing:
+        raise Http404(str(missing)) from None
+    return protected_file_response(
+        ContentFile(image), filename="poster-preview.png", content_type="image/png", inline=True
     )

@@ -145,3 +145,17 @@ def test_a_partner_makes_its_co_branded_poster_with_a_qr_code_and_it_is_reviewed
     newest = localised.material.versions.order_by("-number").first()
     assert newest.status == MaterialVersion.Status.IN_REVIEW
     assert Image.open(newest.file.open("rb")).convert("RGB").getpixel((120, 700)) == (0, 128, 0)
+
+
+def test_the_partner_previews_its_poster_before_submitting_and_nothing_is_stored(
+    client_for, police_officer, charity_admin, force_a, poster_template
+):
+    url = reverse("campaigns:template-poster-preview", args=[poster_template.pk])
+    assert client_for(police_officer).get(url).status_code == 404  # no logo yet
+    force_a.logo.save("logo.png", io.BytesIO(png_bytes((300, 100), "red")))
+    response = client_for(police_officer).get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    image = Image.open(io.BytesIO(b"".join(response.streaming_content))).convert("RGB")
+    assert image.getpixel((120, 700)) == (255, 0, 0)
+    assert not LocalisedMaterial.objects.exists()
+    assert client_for(charity_admin).get(url).status_code == 403
