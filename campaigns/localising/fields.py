@@ -15,8 +15,10 @@ from django.conf import settings
 from django.utils import formats
 
 from agencies.models import Organisation
-from campaigns import impact
-from campaigns.impact import Window, describe_span
+from campaigns.impact.areas import area_table
+from campaigns.impact.disclosure import present_effect, show_protected
+from campaigns.impact.effect import campaign_effect
+from campaigns.impact.periods import Window, describe_span
 from campaigns.models import Campaign, CampaignPartner, EnforcementFigures
 
 
@@ -143,7 +145,7 @@ def _help_seeker_values(organisation: Organisation, window: Window | None) -> di
         for name in names[1:]:
             values[name].missing = f"{organisation} has no force area in the portal."
         return values
-    table = impact.area_table(area.region, window)
+    table = area_table(area.region, window)
     row = next((r for r in table.rows if r.force_area == area), None)
     gaps = [
         note for note in table.coverage.missing + table.coverage.left_out if note.area_id == area.pk
@@ -153,7 +155,7 @@ def _help_seeker_values(organisation: Organisation, window: Window | None) -> di
     counts = row.counts if row else {}
     # A total that includes a withheld count is rounded, as on the impact pages.
     has_small = any(
-        impact.show_protected(count, hides_small=False, threshold=threshold).suppressed
+        show_protected(count, hides_small=False, threshold=threshold).suppressed
         for count in counts.values()
     )
     for name, slug in (("help_seekers_website", "website"), ("help_seekers_helpline", "helpline")):
@@ -161,14 +163,12 @@ def _help_seeker_values(organisation: Organisation, window: Window | None) -> di
         if count is None:
             values[name].missing = f"There are no {slug} figures for {area} for {period}."
             continue
-        values[name].text = impact.show_protected(
-            count, hides_small=False, threshold=threshold
-        ).text
+        values[name].text = show_protected(count, hides_small=False, threshold=threshold).text
     total = row.total if row else None
     if total is None:
         values["help_seekers_total"].missing = f"There are no figures for {area} for {period}."
     else:
-        values["help_seekers_total"].text = impact.show_protected(
+        values["help_seekers_total"].text = show_protected(
             total, hides_small=has_small, threshold=threshold
         ).text
     if gaps:
@@ -181,18 +181,23 @@ def _help_seeker_values(organisation: Organisation, window: Window | None) -> di
 def _effect_value(campaign: Campaign, organisation: Organisation) -> Value:
     value = Value("campaign_effect", source=FIELDS["campaign_effect"].source)
     area_id = organisation.force_area_id
-    effect = impact.campaign_effect(campaign) if area_id else None
+    effect = campaign_effect(campaign) if area_id else None
     if effect is None:
         value.missing = "The campaign has no region or the organisation no force area."
         return value
     value.period = f"{effect.before.label} against {effect.after.label}"
-    rows = impact.present_effect(effect, exact=False, own_areas={area_id})
+    rows = present_effect(effect, exact=False, own_areas={area_id})
     row = next((r for r in rows if r.force_area and r.force_area.pk == area_id), None)
-    if row is None or not row.percent or row.percent.startswith("not shown"):
+    # Only a percentage the impact page would show a partner as a number: never one worked out
+    # from a withheld count or over windows the figures do not cover.
+    if row is None or row.percent_value is None:
         value.missing = (
             "There are not enough figures for the area around the launch to work out the effect."
         )
         return value
+    change = row.percent_value
+    value.text = "no change" if change == 0 else f"{'up' if change > 0 else 'down'} {abs(change)}%"
+    return value
     value.text = row.percent.replace("+", "up ").replace("−", "down ")
     return value
 

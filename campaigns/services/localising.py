@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from agencies.models import Organisation
 from audit.models import AuditEntry
 from audit.services import record
-from campaigns.impact import Window
+from campaigns.impact.periods import Window
 from campaigns.localising import docx as word
 from campaigns.localising import pdf, poster
 from campaigns.localising.fields import FIELDS, Value, free_values, portal_values

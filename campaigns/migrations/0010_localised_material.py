@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agencies', '0003_recovery_codes'),
-        ('campaigns', '0007_material_is_one_name'),
+        ('campaigns', '0009_version_change_note'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

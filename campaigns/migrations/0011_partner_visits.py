@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agencies', '0003_recovery_codes'),
-        ('campaigns', '0008_localised_material'),
+        ('campaigns', '0010_localised_material'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
