@@ -8,6 +8,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.images import get_image_dimensions
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -290,9 +291,10 @@ def _record_generation(
         )
         preview = uploads.make_preview(checked_pdf)
         if preview is not None:
+            version.preview_width, version.preview_height = get_image_dimensions(preview)
             version.preview.save("preview.png", preview, save=False)
             stored.add(version.preview)
-            version.save(update_fields=["preview"])
+            version.save(update_fields=["preview", "preview_width", "preview_height"])
     return generated
 
 
