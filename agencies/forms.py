@@ -8,6 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from agencies.models import Organisation, User, UserManager, roles_for
+from lib import uploads
 
 logger = logging.getLogger(__name__)
 
@@ -245,3 +246,20 @@ class PasswordResetRequestForm(PasswordResetForm):
             logger.exception(
                 "Failed to send a password reset e-mail to person %s", context["user"].pk
             )
+
+
+class LogoForm(forms.Form):
+    """An organisation's logo, for co-branded material: checked and re-encoded like every
+    image upload, so nothing is stored unless it is a real PNG or JPEG of a sensible size."""
+
+    MAX_BYTES = 2 * 1024 * 1024
+
+    logo = forms.FileField(label="Logo (PNG or JPEG, at most 2 MB)")
+
+    def clean_logo(self):
+        return uploads.check_upload(
+            self.cleaned_data["logo"],
+            allowed={uploads.PNG, uploads.JPEG},
+            max_bytes=self.MAX_BYTES,
+            what="logo",
+        )

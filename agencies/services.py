@@ -1,5 +1,7 @@
 """Actions on organisations and people that span models: inviting, joining, deactivating."""
 
+import uuid
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -281,3 +283,26 @@ def reset_two_step_sign_in(
             subject_user=membership.user,
             target=membership,
         )
+
+
+def set_logo(
+    organisation: Organisation, checked, *, actor, address: str | None = None
+) -> Organisation:
+    """Store an organisation's checked logo under a name nobody can guess, replacing the old."""
+    old = organisation.logo.name if organisation.logo else ""
+    with transaction.atomic():
+        checked.content.seek(0)
+        extension = "png" if checked.content_type == "image/png" else "jpg"
+        organisation.logo.save(f"{uuid.uuid4().hex}.{extension}", checked.content, save=False)
+        organisation.save(update_fields=["logo", "updated_at"])
+        record(
+            AuditEntry.Action.LOGO_CHANGED,
+            actor=actor,
+            address=address,
+            organisation=organisation,
+            target=organisation,
+            data={"sha256": checked.sha256, "width": checked.width, "height": checked.height},
+        )
+    if old:
+        transaction.on_commit(lambda: organisation.logo.storage.delete(old))
+    return organisation

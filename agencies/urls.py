@@ -38,6 +38,7 @@ urlpatterns = [
     path("invitations/accept/", views.invitation_accept, name="invitation-accept"),
     path("invitations/<str:token>/", views.invitation_open, name="invitation-open"),
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation-detail"),
+    path("organisations/<slug:slug>/logo/", views.organisation_logo, name="organisation-logo"),
     path("organisations/<slug:slug>/invite/", views.invitation_create, name="invitation-create"),
     path(
         "organisations/<slug:slug>/people/<int:membership_id>/deactivate/",

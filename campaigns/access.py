@@ -13,7 +13,15 @@ from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
 
 from agencies.models import Organisation
-from campaigns.models import Activity, Campaign, CampaignPartner, Material, MaterialVersion
+from campaigns.models import (
+    Activity,
+    Campaign,
+    CampaignPartner,
+    LocalisedMaterial,
+    LocalisedTemplate,
+    Material,
+    MaterialVersion,
+)
 from lib.scanning import scanning_on
 
 
@@ -347,3 +355,49 @@ def partner_reports_for(user, campaign: Campaign) -> list[CampaignPartner]:
     if campaign.is_run_by(user):
         return list(partners)
     return [p for p in partners if p.organisation_id in user.organisation_ids]
+
+
+def get_template_for_user(user, pk: int, *, action: str = "view") -> LocalisedTemplate:
+    """A template this person may see (its material is visible to them). action="make": a
+    partner making its own version; the charity running the campaign does not localise."""
+    if action not in {"view", "make"}:
+        raise ValueError(f"Unknown template action {action!r}")
+    template = get_object_or_404(
+        LocalisedTemplate.objects.filter(
+            material__in=Material.objects.visible_to(user)
+        ).select_related("material__campaign__lead_organisation", "material__owner_organisation"),
+        pk=pk,
+    )
+    if action == "make":
+        require_localiser(user, template)
+    return template
+
+
+def require_localiser(user, template: LocalisedTemplate) -> Organisation:
+    """The organisation whose figures a person's version uses: the partner they act for."""
+    campaign = template.material.campaign
+    organisation = acting_organisation(user, campaign)
+    if organisation is None or organisation.pk == campaign.lead_organisation_id:
+        raise PermissionDenied("Partners make their own version of a template, with their figures.")
+    return organisation
+
+
+def can_regenerate(user, localised: LocalisedMaterial) -> bool:
+    """Material made from a template is its organisation's to change and regenerate."""
+    return localised.organisation_id in user.organisation_ids
+
+
+def get_localised_for_user(user, pk: int) -> LocalisedMaterial:
+    """Material made from a template, for its own organisation to change or regenerate."""
+    material = get_material_for_user(user, pk)
+    localised = (
+        LocalisedMaterial.objects.filter(material=material)
+        .select_related("template__material__campaign", "organisation__force_area__region")
+        .first()
+    )
+    if localised is None:
+        raise Http404("This material was not made from a template.")
+    if not can_regenerate(user, localised):
+        raise PermissionDenied("Only the organisation that made it can change or regenerate it.")
+    localised.material = material
+    return localised

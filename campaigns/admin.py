@@ -15,9 +15,13 @@ from campaigns.models import (
     EnforcementFigures,
     FigureChange,
     FigureImport,
+    GeneratedVersion,
     HelpSeekerFigure,
+    LocalisedMaterial,
+    LocalisedTemplate,
     Material,
     MaterialVersion,
+    PartnerVisits,
     Tag,
     WithdrawalNotice,
 )
@@ -249,3 +253,37 @@ class DownloadSummaryAdmin(ReadOnlyAdmin):
         self, request: HttpRequest, obj: DownloadSummary | None = None
     ) -> bool:
         return False
+
+
+@admin.register(LocalisedTemplate)
+class LocalisedTemplateAdmin(AuditedModelAdmin):
+    """A template's zones and poster words can be corrected here; its file is the material's."""
+
+    list_display = ["material", "kind", "marked_by", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["material__title"]
+    readonly_fields = ["material", "marked_by", "created_at", "updated_at"]
+    list_select_related = ["material", "marked_by"]
+
+
+@admin.register(LocalisedMaterial)
+class LocalisedMaterialAdmin(ReadOnlyAdmin):
+    list_display = ["material", "template", "organisation", "period_start", "period_end"]
+    search_fields = ["material__title", "organisation__name"]
+    list_select_related = ["material", "template__material", "organisation"]
+
+
+@admin.register(GeneratedVersion)
+class GeneratedVersionAdmin(ReadOnlyAdmin):
+    """What each generated version used: written when it is made, never by hand."""
+
+    list_display = ["version", "template_version", "figures_as_of"]
+    list_select_related = ["version__material", "template_version__material"]
+
+
+@admin.register(PartnerVisits)
+class PartnerVisitsAdmin(ReadOnlyAdmin):
+    list_display = ["campaign", "organisation", "medium", "period_start", "period_end", "visits"]
+    list_filter = ["campaign", "medium"]
+    search_fields = ["organisation__name"]
+    list_select_related = ["campaign", "organisation"]

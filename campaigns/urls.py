@@ -1,6 +1,15 @@
 from django.urls import path
 
-from campaigns.views import activity, campaigns, evaluation, figures, impact, material, toolkit
+from campaigns.views import (
+    activity,
+    campaigns,
+    evaluation,
+    figures,
+    impact,
+    localised,
+    material,
+    toolkit,
+)
 
 app_name = "campaigns"
 
@@ -46,6 +55,26 @@ urlpatterns = [
         "material/<int:pk>/versions/<int:number>/request-changes/",
         material.version_request_changes,
         name="version-request-changes",
+    ),
+    path(
+        "material/<int:pk>/versions/<int:number>/pdf/",
+        localised.version_pdf,
+        name="version-pdf",
+    ),
+    path("material/<int:pk>/template/", localised.template_mark, name="template-mark"),
+    path("material/<int:pk>/localised/", localised.localised_edit, name="localised-edit"),
+    path(
+        "material/<int:pk>/regenerate/",
+        localised.localised_regenerate,
+        name="localised-regenerate",
+    ),
+    path("campaigns/<slug:slug>/visits/import/", localised.visits_import, name="visits-import"),
+    path("templates/<int:pk>/", localised.template_detail, name="template-detail"),
+    path("templates/<int:pk>/make/", localised.template_make, name="template-make"),
+    path(
+        "templates/<int:pk>/preview.png",
+        localised.template_poster_preview,
+        name="template-poster-preview",
     ),
     path("notices/<int:pk>/dismiss/", material.notice_dismiss, name="notice-dismiss"),
     path("campaigns/<slug:slug>/activity/new/", activity.activity_create, name="activity-create"),

@@ -196,3 +196,81 @@ def sign_in_fully(client, user: User) -> None:
     session[DEVICE_ID_SESSION_KEY] = authenticator_for(user).persistent_id
     mark_signed_in(session)
     session.save()
+
+
+RELEASE_PARAGRAPHS = [
+    ("Title", "{{ organisation_name }} supports the campaign"),
+    (
+        "Normal",
+        "Officers of {{ police_force }} have undertaken {{ search_warrants }} search warrants in "
+        "{{ enforcement_period }} and {{ offenders_charged }} offenders have been charged.",
+    ),
+    (
+        "Normal",
+        "In {{ help_seekers_period }} {{ help_seekers_total }} people from {{ force_area }} "
+        "sought help ({{ help_seekers_website }} online, {{ help_seekers_helpline }} by phone).",
+    ),
+    ("Normal", "{{ quote_1_role }} {{ quote_1_speaker }} said: {{ quote_1_text }}"),
+]
+
+
+def docx_bytes(paragraphs: list[tuple[str, str]] | None = None) -> bytes:
+    from campaigns.localising import docx as word
+
+    return word.build(paragraphs or RELEASE_PARAGRAPHS)
+
+
+def make_template(campaign: Campaign, *, by: User | None = None, paragraphs=None, **details):
+    """An approved Word press release with fields, marked as a template."""
+    from campaigns.models import LocalisedTemplate
+    from lib import uploads
+
+    material = make_material(
+        campaign,
+        kind=Material.Kind.PRESS_RELEASE,
+        title=details.pop("title", "Press release to localise"),
+        by=by,
+        file_bytes=docx_bytes(paragraphs),
+        filename="release.docx",
+        content_type=uploads.DOCX,
+        **details,
+    )
+    return LocalisedTemplate.objects.create(
+        material=material, kind=LocalisedTemplate.Kind.PRESS_RELEASE, marked_by=by
+    )
+
+
+def make_help_seekers(force_area: ForceArea, year: int, *, website: int, helpline: int) -> None:
+    """A year's help-seeker figures for an area, website and helpline."""
+    from campaigns.models import Channel, HelpSeekerFigure
+
+    for slug, position, count in (("website", 1, website), ("helpline", 2, helpline)):
+        channel, _ = Channel.objects.get_or_create(
+            slug=slug, defaults={"name": slug.title(), "position": position}
+        )
+        HelpSeekerFigure.objects.create(
+            region=force_area.region,
+            force_area=force_area,
+            channel=channel,
+            period_start=date(year, 1, 1),
+            period_end=date(year, 12, 31),
+            count=count,
+        )
+
+
+def make_enforcement(campaign: Campaign, force: Organisation, **counts):
+    from campaigns.models import EnforcementFigures
+
+    defaults = {
+        "search_warrants": 90,
+        "offenders_charged": 85,
+        "live_cases": 235,
+        "referrals_change_percent": 100,
+    }
+    return EnforcementFigures.objects.create(
+        campaign=campaign,
+        organisation=force,
+        period_start=date(2025, 6, 1),
+        period_end=date(2026, 5, 31),
+        **{**defaults, **counts},
+    )

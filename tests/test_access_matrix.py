@@ -25,10 +25,25 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from agencies.models import Invitation, Membership
-from campaigns.models import Activity, CampaignPartner, FigureImport, WithdrawalNotice
+from campaigns.models import (
+    Activity,
+    CampaignPartner,
+    FigureImport,
+    GeneratedVersion,
+    LocalisedMaterial,
+    WithdrawalNotice,
+)
 from campaigns.services import activity as activity_services
+from lib import uploads
 from tests.assertions import assert_same_page, assert_same_results, body
-from tests.factories import make_material, make_user, png_bytes, sign_in_fully
+from tests.factories import (
+    docx_bytes,
+    make_material,
+    make_template,
+    make_user,
+    png_bytes,
+    sign_in_fully,
+)
 
 ROLES = (
     "anonymous",
@@ -108,6 +123,36 @@ def world(
         made.save()
         return made
 
+    def localised(campaign, template, organisation, by):
+        """A partner's release made from a template, as the generating service leaves it."""
+        material = make_material(
+            campaign,
+            owner=organisation,
+            kind="press_release",
+            title=f"{organisation}'s release",
+            approved=False,
+            by=by,
+            file_bytes=docx_bytes(),
+            filename="release.docx",
+            content_type=uploads.DOCX,
+        )
+        made = LocalisedMaterial.objects.create(
+            material=material, template=template, organisation=organisation
+        )
+        generated = GeneratedVersion(
+            version=material.versions.get(),
+            localised=made,
+            template_version=template.material.versions.get(),
+            values={},
+            figures_as_of=now,
+        )
+        generated.pdf.save("release.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
+        generated.save()
+        return material.pk
+
+    own_template = make_template(campaign, by=charity_admin)
+    other_template = make_template(other_campaign, by=other_charity_admin)
+
     token, token_hash = Invitation.issue_token()
     Invitation.objects.create(
         email="new@force-a.example",
@@ -159,6 +204,12 @@ def world(
         "import": {
             "own": figure_import(charity, charity_admin).pk,
             "other": figure_import(other_charity, other_charity_admin).pk,
+            "missing": MISSING_ID,
+        },
+        "template": {"own": own_template.pk, "other": other_template.pk, "missing": MISSING_ID},
+        "localised": {
+            "own": localised(campaign, own_template, force_a, police_officer),
+            "other": localised(other_campaign, other_template, force_c, other_force_officer),
             "missing": MISSING_ID,
         },
         "invitation": {"own": token, "other": Invitation.issue_token()[0], "missing": "x" * 43},
@@ -239,6 +290,7 @@ ASKS: dict[str, Ask] = {
     "agencies:invitation-open": Ask(about="invitation"),
     "agencies:organisation-detail": Ask(about="organisation"),
     "agencies:invitation-create": Ask(about="organisation"),
+    "agencies:organisation-logo": Ask("POST", about="organisation"),
     "agencies:membership-deactivate": Ask("POST", about="membership"),
     "agencies:membership-role": Ask("POST", about="membership", data={"role": "lead"}),
     "agencies:membership-reset-two-step": Ask("POST", about="membership"),
@@ -263,6 +315,14 @@ ASKS: dict[str, Ask] = {
         "POST", about="material", args=lambda pk: [pk, 1], data={"comment": "Please change it"}
     ),
     "campaigns:notice-dismiss": Ask("POST", about="notice"),
+    "campaigns:version-pdf": Ask(about="localised", args=lambda pk: [pk, 1]),
+    "campaigns:template-mark": Ask(about="material"),
+    "campaigns:localised-edit": Ask(about="localised"),
+    "campaigns:localised-regenerate": Ask("POST", about="localised"),
+    "campaigns:template-detail": Ask(about="template"),
+    "campaigns:visits-import": Ask(about="campaign"),
+    "campaigns:template-make": Ask(about="template"),
+    "campaigns:template-poster-preview": Ask(about="template"),
     "campaigns:activity-create": Ask(about="campaign"),
     "campaigns:readiness": Ask(about="campaign"),
     "campaigns:enforcement-create": Ask(about="campaign"),
@@ -415,6 +475,8 @@ MATRIX: dict[str, dict] = {
     "agencies:invitation-open": {role: ("redirect",) * 3 for role in ROLES},
     "agencies:organisation-detail": about_organisation("200"),
     "agencies:invitation-create": about_organisation("200"),
+    # Without a file nothing is saved and the page says so.
+    "agencies:organisation-logo": about_organisation("redirect"),
     # The permission to manage an organisation's people is checked before the person is looked
     # up, so a member asking about a missing colleague is refused as for an existing one.
     "agencies:membership-deactivate": about_organisation("redirect", member_missing="403"),
@@ -448,6 +510,18 @@ MATRIX: dict[str, dict] = {
         "member": ("redirect", "404", "404"),
         "other_member": ("404", "redirect", "404"),
     },
+    # The PDF beside a generated version, like any version's file: its owner and the admins.
+    "campaigns:version-pdf": in_campaign("200", "200"),
+    "campaigns:template-mark": in_campaign("403", "200"),
+    # Templates are for partners to make their own version with their own figures; the charity
+    # reviews what they make, and only the organisation that made it changes or regenerates it.
+    "campaigns:template-detail": in_campaign("200", "200"),
+    "campaigns:visits-import": in_campaign("403", "200"),
+    "campaigns:template-make": in_campaign("200", "403"),
+    # The world's templates are press releases, which have no picture preview.
+    "campaigns:template-poster-preview": in_campaign("404", "403"),
+    "campaigns:localised-edit": in_campaign("200", "403"),
+    "campaigns:localised-regenerate": in_campaign("redirect", "403"),
     "campaigns:activity-create": in_campaign("200", "200"),
     "campaigns:readiness": in_campaign("200", "200"),
     # Enforcement figures are a police force's to give; the charity reads them.

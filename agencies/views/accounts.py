@@ -18,6 +18,7 @@ from agencies.forms import (
     EmailSettingsForm,
     ExistingAccountForm,
     InvitationForm,
+    LogoForm,
     NewAccountForm,
     PasswordResetRequestForm,
     RoleForm,
@@ -239,8 +240,27 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "organisation": organisation,
             "memberships": memberships,
             "invitations": invitations,
+            "logo_form": LogoForm(),
         },
     )
+
+
+@require_POST
+def organisation_logo(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = get_organisation_for_user(request.user, slug)
+    form = LogoForm(request.POST, request.FILES)
+    if form.is_valid():
+        services.set_logo(
+            organisation,
+            form.cleaned_data["logo"],
+            actor=request.user,
+            address=client_address(request),
+        )
+        messages.success(request, "The logo has been saved: co-branded posters now use it.")
+    else:
+        for error in form.errors.get("logo", []):
+            messages.error(request, f"The logo was not saved. {error}")
+    return redirect("agencies:organisation-detail", slug=organisation.slug)
 
 
 @require_http_methods(["GET", "POST"])

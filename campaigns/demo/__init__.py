@@ -10,8 +10,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.demo import activity, campaign_setup, figures, people, toolkit
-from campaigns.models import CampaignPartner
+from campaigns.demo import activity, campaign_setup, figures, localised, people, toolkit
 
 
 @dataclass
@@ -32,11 +31,8 @@ def load_demo(*, today: date | None = None) -> DemoSummary:
     with transaction.atomic():
         cast = people.load(summary)
         campaigns = campaign_setup.load(summary, cast, today=today)
-        south_somerset = CampaignPartner.objects.get(
-            campaign=campaigns[campaign_setup.SOUTH_WEST],
-            organisation__slug=campaign_setup.SOUTH_SOMERSET,
-        )
-        toolkit.load(summary, cast, campaigns, south_somerset_launch=south_somerset.launch_date)
+        toolkit.load(summary, cast, campaigns)
         activity.load(summary, cast, campaigns)
         figures.load(summary, cast, campaigns)
+        localised.load_all(summary, cast, campaigns)
     return summary

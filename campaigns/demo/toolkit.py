@@ -159,7 +159,7 @@ class ToolkitLoader:
         )
 
 
-def load(summary, cast: Cast, campaigns: dict[str, Campaign], *, south_somerset_launch) -> None:
+def load(summary, cast: Cast, campaigns: dict[str, Campaign]) -> None:
     south_west = campaigns[SOUTH_WEST]
     loader = ToolkitLoader(summary, cast, south_west)
     organisations = cast.organisations
@@ -240,27 +240,6 @@ def load(summary, cast: Cast, campaigns: dict[str, Campaign], *, south_somerset_
     )
     if created:
         loader.approve_latest(notes)
-
-    council = organisations[SOUTH_SOMERSET]
-    local, created = loader.add(
-        title="South Somerset District Council press release (localised)",
-        kind=Material.Kind.PRESS_RELEASE,
-        owner=council,
-        by=cast.users["council.officer@demo.example"],
-        description="The regional release localised for South Somerset, with Avon and Somerset's "
-        "figures and local quotes.",
-        audience="named",
-        audience_organisations=[
-            council,
-            organisations["avon-and-somerset-police"],
-            organisations["avon-and-somerset-police-and-crime-commissioner"],
-        ],
-        embargo_until=_at_launch(south_somerset_launch),
-        content=VersionContent(text=(SEEDS / "south_somerset_local_press_release.txt").read_text()),
-    )
-    if created:
-        loader.approve_latest(local)
-        loader.download(local, "police.comms@demo.example", "avon-and-somerset-police")
 
     branded, created = loader.add(
         title="Avon and Somerset Police branded poster",

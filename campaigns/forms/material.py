@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 from agencies.models import Organisation
 from campaigns.models import Campaign, Material, Tag
 from campaigns.models.material import ALLOWED_FILE_TYPES, TEXT_KINDS, upload_limit_bytes
+from campaigns.services.localising import check_template_file
 from lib import uploads
 from lib.widgets import DateTimeInput
 
@@ -129,9 +130,11 @@ class VersionContentForm(forms.Form):
     )
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, kind: str | None = None, **kwargs):
+    def __init__(self, *args, kind: str | None = None, template_kind: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = kind
+        # A template's new version must still be a template partners can fill.
+        self.template_kind = template_kind
         if not self.is_bound:
             self.fields["submission_key"].initial = uuid.uuid4()
         if kind is not None:
@@ -178,6 +181,8 @@ class VersionContentForm(forms.Form):
                 )
             except ValidationError as error:
                 self.add_error("file", error)
+        if checked is not None and self.template_kind == "press_release":
+            self._check_template(checked)
         cleaned["checked_upload"] = checked
         if kind == Material.Kind.SUGGESTED_POST and not text:
             self.add_error("text", "Write the words of the suggested post.")
@@ -191,6 +196,18 @@ class VersionContentForm(forms.Form):
             if not (cleaned.get("alt_text") or "").strip():
                 self.add_error("alt_text", "Describe the image for people who cannot see it.")
         return cleaned
+
+    def _check_template(self, checked: uploads.CheckedUpload) -> None:
+        if checked.content_type != uploads.DOCX:
+            self.add_error("file", "A press release template is a Word document (.docx).")
+            return
+        checked.content.seek(0)
+        try:
+            check_template_file(checked.content.read())
+        except ValidationError as error:
+            self.add_error("file", error)
+        finally:
+            checked.content.seek(0)
 
 
 class NewVersionForm(VersionContentForm):

@@ -9,6 +9,12 @@ from campaigns.models.activity import (
 from campaigns.models.campaigns import Campaign, CampaignPartner, CampaignVisit
 from campaigns.models.downloads import Download, WithdrawalNotice
 from campaigns.models.figures import Channel, FigureChange, FigureImport, HelpSeekerFigure
+from campaigns.models.localised import (
+    GeneratedVersion,
+    LocalisedMaterial,
+    LocalisedTemplate,
+    PartnerVisits,
+)
 from campaigns.models.material import Material, MaterialVersion, Tag, WorkflowError
 
 __all__ = [
@@ -18,6 +24,10 @@ __all__ = [
     "EnforcementFigures",
     "FigureChange",
     "FigureImport",
+    "GeneratedVersion",
+    "LocalisedMaterial",
+    "LocalisedTemplate",
+    "PartnerVisits",
     "HelpSeekerFigure",
     "Material",
     "MaterialVersion",

@@ -30,6 +30,7 @@ from campaigns.impact.effect import DID_METHOD, campaign_effect
 from campaigns.impact.periods import Window, add_months
 from campaigns.impact.uncertainty import METHOD
 from campaigns.models import Activity, Campaign, HelpSeekerFigure
+from campaigns.services.visits import visits_by_partner
 from lib.addresses import client_address
 from lib.spreadsheets import add_sheet, csv_response, new_workbook, xlsx_response
 
@@ -198,6 +199,10 @@ def campaign_impact(request: HttpRequest, slug: str) -> HttpResponse:
             "activity_chart": activity_chart(request.user, campaign, timeline),
             "illustrative": effect.illustrative or table.illustrative or chart_illustrative,
             "presets": _presets(campaign),
+            "partner_visits": visits_by_partner(
+                campaign, organisation_ids=None if exact else request.user.organisation_ids
+            ),
+            "runs_it": exact,
         }
     )
     return render(request, "campaigns/impact.html", context)

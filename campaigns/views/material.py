@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from campaigns.access import (
     NotDownloadable,
     acting_organisation,
+    can_regenerate,
     check_scanned,
     get_material_for_user,
     get_material_or_reason,
@@ -28,8 +29,15 @@ from campaigns.forms.material import (
     NewVersionForm,
     WithdrawForm,
 )
-from campaigns.models import Download, Material, MaterialVersion, WorkflowError
+from campaigns.models import (
+    Download,
+    LocalisedMaterial,
+    Material,
+    MaterialVersion,
+    WorkflowError,
+)
 from campaigns.models.material import upload_limit_bytes
+from campaigns.services import localising
 from campaigns.services import material as material_services
 from campaigns.services.material import StaleEdit, VersionContent
 from lib.addresses import client_address
@@ -66,10 +74,32 @@ def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             .order_by("organisation__name")
         )
+    localised = (
+        LocalisedMaterial.objects.filter(material=material)
+        .select_related("template__material", "organisation__force_area__region")
+        .first()
+    )
+    generations = {}
+    if localised is not None and rights.see_versions:
+        generations = {
+            generated.version_id: generated
+            for generated in localised.generations.select_related("template_version")
+        }
+    latest = material.latest_version
     return render(
         request,
         "campaigns/material_detail.html",
         {
+            "localised": localised,
+            "made_from": generations.get(latest.pk) if latest else None,
+            "pdf_versions": set(
+                generated.version_id for generated in generations.values() if generated.pdf
+            ),
+            "changes": localising.changes(localised)
+            if localised is not None and rights.see_versions
+            else None,
+            "template": getattr(material, "template", None),
+            "can_regenerate": localised is not None and can_regenerate(request.user, localised),
             "material": material,
             "campaign": material.campaign,
             "now": now,
@@ -122,6 +152,7 @@ def version_add(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
         kind=material.kind,
+        template_kind=getattr(getattr(material, "template", None), "kind", ""),
     )
     wants_json = request.headers.get("Accept") == "application/json"
     status = 200

@@ -107,13 +107,17 @@ def test_the_demo_toolkit_holds_the_seeds_and_every_state(db):
 
     load_demo(today=date(2026, 11, 23))
     seeds = Path(__file__).resolve().parents[2] / "campaigns" / "demo" / "seeds"
-    regional = Material.objects.get(kind="press_release", owner_organisation__kind="charity")
+    regional = Material.objects.get(
+        kind="press_release", owner_organisation__kind="charity", template__isnull=True
+    )
     seed = (seeds / "south_west_regional_press_release.txt").read_text()
     assert regional.current_version.text == seed
     local = Material.objects.get(owner_organisation__name="South Somerset District Council")
     assert local.current_version.text.startswith("South Somerset District Council supports")
     assert local.embargo_until.date() == date(2026, 11, 30)
-    poster = Material.objects.get(kind="poster", owner_organisation__kind="charity")
+    poster = Material.objects.get(
+        kind="poster", owner_organisation__kind="charity", template__isnull=True
+    )
     assert poster.current_version.is_image and poster.current_version.preview
     assert poster.current_version.alt_text
     assert Material.objects.filter(kind="suggested_post").count() == 3
@@ -166,3 +170,37 @@ def test_the_winter_campaign_launches_on_the_2nd_with_a_partner_a_week_later(cli
     assert "against a 2% rise over the same months a year earlier" in page.context["net_effect"]
     assert effect.comparison.not_yet == ["Gloucestershire", "Wiltshire"]
     assert "not comparable" not in page.content.decode()
+
+
+def test_south_somersets_release_is_generated_from_the_template_with_the_seeds_figures(db):
+    from campaigns.models import LocalisedMaterial, LocalisedTemplate
+    from campaigns.services import localising
+
+    load_demo(today=date(2026, 11, 23))
+    template = LocalisedTemplate.objects.get(kind="press_release")
+    assert template.material.current_version.content_type.endswith("wordprocessingml.document")
+    localised = LocalisedMaterial.objects.get(organisation__slug="south-somerset-district-council")
+    assert localised.template == template
+    version = localised.material.current_version
+    text = version.text
+    assert text.startswith("South Somerset District Council supports child protection charity")
+    assert "In 2017 895 people from the force area" in text
+    assert "Officers have undertaken 90 search warrants" in text
+    assert "85 offenders have been charged" in text
+    assert "The force currently has 235 live cases" in text
+    assert "referrals from other organisations increasing by 100%" in text
+    assert "Avon and Somerset Head of Protect Will White said" in text
+    assert "Police and Crime Commissioner Sue Mountstevens said" in text
+    assert version.generated.values["help_seekers_total"]["period"] == "2017"
+    assert not localising.changes(localised).any
+
+
+def test_one_force_has_a_co_branded_poster_with_a_qr_code_of_its_link(db):
+    from campaigns.models import LocalisedMaterial
+
+    load_demo(today=date(2026, 11, 23))
+    poster = LocalisedMaterial.objects.get(template__kind="poster")
+    assert poster.organisation.slug == "avon-and-somerset-police"
+    version = poster.material.current_version
+    assert version.content_type == "image/png" and version.preview
+    assert "utm_source=avon-and-somerset-police" in version.generated.values["help_link"]["text"]

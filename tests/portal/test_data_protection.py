@@ -39,7 +39,9 @@ from campaigns.models import (
     EnforcementFigures,
     FigureImport,
     HelpSeekerFigure,
+    LocalisedTemplate,
     Material,
+    PartnerVisits,
     WithdrawalNotice,
 )
 from campaigns.models.downloads import DownloadSummary
@@ -147,6 +149,17 @@ def a_row_through_every_link(
         period_end=date(2026, 6, 30),
         count=12,
         source_import=figure_import,
+    )
+    LocalisedTemplate.objects.create(material=material, kind="poster", marked_by=person)
+    PartnerVisits.objects.create(
+        campaign=campaign,
+        organisation=organisation,
+        medium="poster",
+        period_start=date(2026, 6, 1),
+        period_end=date(2026, 6, 30),
+        visits=12,
+        imported_by=person,
+        imported_at=now,
     )
     record(AuditEntry.Action.SIGNED_IN, actor=person, data={"note": "from the office"})
     record(AuditEntry.Action.SIGN_IN_FAILED, data={"email": person.email.upper()})

@@ -1,0 +1,163 @@
+"""Help page visits by partner: imported from the help site's statistics by the campaign
+parameters (UTM) of each partner's tracked links, and counted beside each partner's activity.
+
+Only counts are read and stored: a row is a partner, a kind of link, a period and a number.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from audit.models import AuditEntry
+from audit.services import record
+from campaigns.models import Activity, Campaign, PartnerVisits
+from campaigns.services.figures import (
+    _csv_table,
+    _xlsx_table,
+    max_import_bytes,
+    parse_count,
+    parse_period,
+)
+from lib import uploads
+
+COLUMNS = ("utm_source", "utm_medium", "utm_campaign", "period", "visits")
+
+
+@dataclass
+class VisitsImport:
+    added: int = 0
+    changed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _rows(uploaded: UploadedFile) -> list[tuple[int, dict]]:
+    checked = uploads.check_upload(
+        uploaded,
+        allowed={uploads.XLSX, uploads.TEXT},
+        max_bytes=max_import_bytes(),
+        what="spreadsheet",
+    )
+    checked.content.seek(0)
+    if checked.content_type == uploads.XLSX:
+        table = _xlsx_table(checked.content)
+    else:
+        table = _csv_table(checked.content.read())
+    if not table:
+        raise ValidationError("The file is empty.")
+    header = [str(cell or "").strip().lower() for cell in table[0][1]]
+    missing = [column for column in COLUMNS if column not in header]
+    if missing:
+        raise ValidationError(
+            f"The first row must name the columns {', '.join(COLUMNS)}; it is missing "
+            f"{', '.join(missing)}."
+        )
+    rows = []
+    for line, cells in table[1:]:
+        values = dict(zip(header, cells, strict=False))
+        if any(value not in (None, "") for value in values.values()):
+            rows.append((line, values))
+    if not rows:
+        raise ValidationError("The file has a header row but no visits.")
+    return rows
+
+
+def import_visits(
+    uploaded: UploadedFile, *, campaign: Campaign, actor, address: str | None = None
+) -> VisitsImport:
+    """Read every row, and save them all only if every row is right (else nothing is saved and
+    each wrong line is named). A row for a period already imported replaces its count."""
+    result = VisitsImport()
+    partners = {
+        partner.organisation.slug: partner.organisation
+        for partner in campaign.partners.select_related("organisation")
+    }
+    parsed = []
+    for line, values in _rows(uploaded):
+        source = str(values.get("utm_source") or "").strip().lower()
+        medium = str(values.get("utm_medium") or "").strip().lower()[:40]
+        if str(values.get("utm_campaign") or "").strip().lower() != campaign.slug:
+            result.errors.append(f"Line {line}: utm_campaign is not {campaign.slug}.")
+            continue
+        if source not in partners:
+            result.errors.append(f"Line {line}: “{source}” is not a partner in this campaign.")
+            continue
+        if not medium:
+            result.errors.append(f"Line {line}: utm_medium is empty.")
+            continue
+        try:
+            start, end = parse_period(values.get("period"))
+            visits = parse_count(values.get("visits"))
+        except ValueError as problem:
+            result.errors.append(f"Line {line}: {problem}.")
+            continue
+        parsed.append((partners[source], medium, start, end, visits))
+    if result.errors:
+        return result
+    now = timezone.now()
+    with transaction.atomic():
+        for organisation, medium, start, end, visits in parsed:
+            _, created = PartnerVisits.objects.update_or_create(
+                campaign=campaign,
+                organisation=organisation,
+                medium=medium,
+                period_start=start,
+                period_end=end,
+                defaults={"visits": visits, "imported_by": actor, "imported_at": now},
+            )
+            if created:
+                result.added += 1
+            else:
+                result.changed += 1
+        record(
+            AuditEntry.Action.VISITS_IMPORTED,
+            actor=actor,
+            address=address,
+            organisation=campaign.lead_organisation,
+            campaign=campaign,
+            target=campaign,
+            data={"added": result.added, "changed": result.changed},
+        )
+    return result
+
+
+@dataclass
+class PartnerRow:
+    organisation: str
+    activity: int
+    visits: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.visits.values())
+
+
+def visits_by_partner(campaign: Campaign, *, organisation_ids: set[int] | None) -> list[PartnerRow]:
+    """Each partner's activity records and the visits its links brought, by kind of link.
+    organisation_ids: None for everyone (the campaign's admins), else only those."""
+    partners = campaign.partners.select_related("organisation").order_by("organisation__name")
+    if organisation_ids is not None:
+        partners = partners.filter(organisation_id__in=organisation_ids)
+    activity = dict(
+        Activity.objects.filter(campaign=campaign)
+        .values_list("organisation_id")
+        .annotate(n=Count("pk"))
+    )
+    visits: dict[int, dict[str, int]] = {}
+    for organisation_id, medium, total in (
+        PartnerVisits.objects.filter(campaign=campaign)
+        .values_list("organisation_id", "medium")
+        .annotate(total=Sum("visits"))
+    ):
+        visits.setdefault(organisation_id, {})[medium] = total
+    return [
+        PartnerRow(
+            partner.organisation.name,
+            activity.get(partner.organisation_id, 0),
+            visits.get(partner.organisation_id, {}),
+        )
+        for partner in partners
+    ]
