@@ -18,6 +18,7 @@ from campaigns.models import (
     HelpSeekerFigure,
     Material,
     MaterialVersion,
+    ReleaseNotice,
     Tag,
     WithdrawalNotice,
 )
@@ -113,6 +114,13 @@ class DownloadAdmin(ReadOnlyAdmin):
 @admin.register(WithdrawalNotice)
 class WithdrawalNoticeAdmin(ReadOnlyAdmin):
     list_display = ["material", "user", "created_at", "dismissed_at"]
+    search_fields = ["material__title", "user__email"]
+    list_select_related = ["material", "user"]
+
+
+@admin.register(ReleaseNotice)
+class ReleaseNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["material", "user", "created_at", "emailed_at"]
     search_fields = ["material__title", "user__email"]
     list_select_related = ["material", "user"]
 

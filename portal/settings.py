@@ -43,8 +43,11 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "portal",
     "audit",
+    "outbox",
     "agencies",
     "campaigns",
 ]
@@ -310,6 +313,40 @@ if not PORTAL_BASE_URL:
         "PORTAL_BASE_URL must be set when DEBUG is off, e.g. https://portal.example.org: it is the "
         "address used in the links the portal e-mails to people."
     )
+
+# An SMTP server that does not answer within this many seconds counts as a failed attempt: the mail
+# is tried again later by the task worker, never inside a web request.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+
+# --- Background tasks (docs/deploy.md) -----------------------------------------------------------
+# E-mail, big exports, scans of large files and data-protection jobs run in a task worker
+# (`manage.py run_worker`). The database backend makes the portal's own database the queue.
+TASKS_BACKEND = env_choice("TASKS_BACKEND", "database", ("database", "rq", "immediate"))
+if TASKS_BACKEND == "rq" and not REDIS_URL:
+    raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL, e.g. redis://127.0.0.1:6379/0.")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "rq": "django_tasks_rq.RQBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[TASKS_BACKEND],
+        "QUEUES": ["default"],
+    }
+}
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+# A failed task is tried again after each of these delays (seconds), then left failed for a
+# system administrator to see in the Django admin.
+TASK_RETRY_DELAYS = [
+    int(delay) for delay in env_list("TASK_RETRY_DELAYS", ["60", "300", "900", "3600", "21600"])
+]
+# A task still marked running this long after it started belonged to a worker that died: the
+# worker puts it back in the queue (each task is safe to run again).
+TASK_STALE_MINUTES = env_int("TASK_STALE_MINUTES", 30, minimum=1)
+# Exports with more rows than this are written by the task worker; the person follows progress.
+EXPORT_IN_BACKGROUND_ROWS = env_int("EXPORT_IN_BACKGROUND_ROWS", 2000, minimum=0)
 
 # --- Language and time ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -72,6 +72,26 @@ def s3_storage(settings, s3_server):
 
 
 @pytest.fixture
+def run_tasks(db):
+    """Run what is queued, as the task worker does: the real database backend, in this process."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    def run() -> None:
+        call_command("run_worker", "--batch", stdout=StringIO())
+
+    return run
+
+
+@pytest.fixture
+def immediate_tasks(settings):
+    """For tests that say so: tasks run as soon as they are queued (after commit), no worker."""
+    # django-tasks rebuilds its backends when the TASKS setting changes, and again after the test.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
 def region(db):
     return make_region("South West England")
 

@@ -7,7 +7,7 @@ from campaigns.models.activity import (
     EnforcementFigures,
 )
 from campaigns.models.campaigns import Campaign, CampaignPartner, CampaignVisit
-from campaigns.models.downloads import Download, WithdrawalNotice
+from campaigns.models.downloads import Download, ReleaseNotice, WithdrawalNotice
 from campaigns.models.figures import Channel, FigureChange, FigureImport, HelpSeekerFigure
 from campaigns.models.material import Material, MaterialVersion, Tag, WorkflowError
 
@@ -27,6 +27,7 @@ __all__ = [
     "Channel",
     "Download",
     "Tag",
+    "ReleaseNotice",
     "WithdrawalNotice",
     "WorkflowError",
 ]

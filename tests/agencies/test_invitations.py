@@ -1,8 +1,10 @@
 import re
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,7 +25,7 @@ def link_from(message) -> str:
 
 
 def test_a_lead_invites_into_their_own_organisation(
-    client_for, force_lead, force_a, django_capture_on_commit_callbacks
+    client_for, force_lead, force_a, django_capture_on_commit_callbacks, run_tasks
 ):
     client = client_for(force_lead)
     with django_capture_on_commit_callbacks(execute=True):
@@ -35,18 +37,20 @@ def test_a_lead_invites_into_their_own_organisation(
     assert invitation.email == "new.person@force-a.example"
     assert invitation.organisation == force_a
     assert invitation.invited_by == force_lead
+    run_tasks()
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["new.person@force-a.example"]
     assert AuditEntry.objects.filter(action="person.invited", organisation=force_a).exists()
 
 
 def test_the_stored_token_is_only_a_hash_of_the_link(
-    client_for, force_lead, force_a, django_capture_on_commit_callbacks
+    client_for, force_lead, force_a, django_capture_on_commit_callbacks, run_tasks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         client_for(force_lead).post(
             invite_url(force_a), {"email": "x@force-a.example", "role": "member"}
         )
+    run_tasks()
     token = link_from(mail.outbox[0]).rstrip("/").rsplit("/", 1)[-1]
     invitation = Invitation.objects.get()
     assert invitation.token_hash != token
@@ -113,7 +117,7 @@ def test_inviting_refuses_other_methods(client_for, force_lead, force_a):
 
 
 def test_inviting_someone_already_a_member_is_refused_in_the_form(
-    client_for, force_lead, force_a, police_officer
+    client_for, force_lead, force_a, police_officer, run_tasks
 ):
     response = client_for(force_lead).post(
         invite_url(force_a), {"email": "OFFICER@force-a.example", "role": "member"}
@@ -121,11 +125,12 @@ def test_inviting_someone_already_a_member_is_refused_in_the_form(
     assert response.status_code == 200
     assert "already a member" in response.content.decode()
     assert not Invitation.objects.exists()
+    run_tasks()
     assert mail.outbox == []
 
 
 def test_inviting_again_replaces_the_open_invitation(
-    client_for, force_lead, force_a, django_capture_on_commit_callbacks
+    client_for, force_lead, force_a, django_capture_on_commit_callbacks, run_tasks
 ):
     client = client_for(force_lead)
     with django_capture_on_commit_callbacks(execute=True):
@@ -133,6 +138,7 @@ def test_inviting_again_replaces_the_open_invitation(
         client.post(invite_url(force_a), {"email": "x@force-a.example", "role": "lead"})
     assert Invitation.objects.count() == 2
     assert Invitation.objects.open().get().role == "lead"
+    run_tasks()
     old_link = link_from(mail.outbox[0])
     client.logout()
     client.get(old_link)
@@ -145,6 +151,7 @@ def send_invitation(organisation, email, actor, capture, role="member") -> str:
     """Invite someone as the service does, and return the link from the e-mail they get."""
     with capture(execute=True):
         invite_person(organisation=organisation, email=email, role=role, actor=actor)
+    call_command("run_worker", "--batch", stdout=StringIO())
     return link_from(mail.outbox[-1])
 
 
