@@ -32,7 +32,9 @@ def retry_later(task, *args, attempt: int, error: BaseException, **kwargs) -> bo
         task=task.name,
         attempt=attempt,
         will_retry=delay is not None,
-        error=f"{type(error).__name__}: {error}"[:300],
+        # The kind of failure only: the message may name a recipient. The admin shows it in full.
+        error=type(error).__name__,
+        code=getattr(error, "smtp_code", None),
     )
     if delay is None:
         return False

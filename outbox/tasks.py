@@ -53,7 +53,9 @@ def deliver_email(email_id: int, attempt: int = 1) -> str:
         OutgoingEmail.objects.filter(pk=email.pk).update(
             claimed_until=None,
             last_error=f"{type(error).__name__}: {error}"[:1000],
-            status=OutgoingEmail.Status.PENDING if delay else OutgoingEmail.Status.FAILED,
+            status=(
+                OutgoingEmail.Status.PENDING if delay is not None else OutgoingEmail.Status.FAILED
+            ),
             next_attempt_at=timezone.now() + (delay or timedelta(0)),
         )
         retry_later(deliver_email, email.pk, attempt=email.attempts, error=error)

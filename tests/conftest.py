@@ -92,6 +92,23 @@ def immediate_tasks(settings):
 
 
 @pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on a free port, with the portal pointed at it; start() it in the test
+    (so a test can also begin with the server down) and set .handler.mode to refuse or hang."""
+    from tests.smtp_server import SMTPServer
+
+    server = SMTPServer()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 1
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def region(db):
     return make_region("South West England")
 

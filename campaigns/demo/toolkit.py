@@ -306,4 +306,5 @@ def load(summary, cast: Cast, campaigns: dict[str, Campaign], *, south_somerset_
             old_card,
             actor=loader.admin,
             reason="The strapline tested poorly with the public; use “Help is available” instead.",
+            notify=False,
         )

@@ -261,11 +261,16 @@ def request_changes(
         notifications.decision_made(version)
 
 
-def withdraw(material: Material, *, actor, reason: str, address: str | None = None) -> int:
-    """Withdraw material and tell everyone who downloaded it; returns how many were told."""
+def withdraw(
+    material: Material, *, actor, reason: str, address: str | None = None, notify: bool = True
+) -> int:
+    """Withdraw material and tell everyone who downloaded it; returns how many were told.
+
+    `notify=False` (the demo loader) leaves the notices on their home pages but e-mails nobody.
+    """
     with transaction.atomic():
         material.withdraw(by=actor, reason=reason, address=address)
-        told = notifications.withdrawal_notices(material)
+        told = notifications.withdrawal_notices(material, email=notify)
     return told
 
 

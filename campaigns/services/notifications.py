@@ -82,7 +82,7 @@ def decision_made(version: MaterialVersion) -> int:
     )
 
 
-def withdrawal_notices(material: Material) -> int:
+def withdrawal_notices(material: Material, *, email: bool = True) -> int:
     """Leave a notice for everyone who downloaded withdrawn material and e-mail them once."""
     now = timezone.now()
     downloader_ids = set(
@@ -106,6 +106,8 @@ def withdrawal_notices(material: Material) -> int:
     )
     # The link lands on the material's page, which tells them when and why it was withdrawn.
     context = {"material": material, "url": _material_url(material)}
+    if not email:
+        return len(recipients)
     queue_email("material_withdrawn", recipients, context, key=f"material-withdrawn:{material.pk}")
     return len(recipients)
 
