@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_choice, env_int, env_list, env_str
+from portal.env import env_bool, env_choice, env_int, env_int_list, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -339,9 +339,7 @@ if TASKS_BACKEND == "rq":
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
 # A failed task is tried again after each of these delays (seconds), then left failed for a
 # system administrator to see in the Django admin.
-TASK_RETRY_DELAYS = [
-    int(delay) for delay in env_list("TASK_RETRY_DELAYS", ["60", "300", "900", "3600", "21600"])
-]
+TASK_RETRY_DELAYS = env_int_list("TASK_RETRY_DELAYS", [60, 300, 900, 3600, 21600])
 # A task still marked running this long after it started belonged to a worker that died: the
 # worker puts it back in the queue (each task is safe to run again).
 TASK_STALE_MINUTES = env_int("TASK_STALE_MINUTES", 30, minimum=1)
@@ -396,6 +394,8 @@ LOGGING = {
         "portal.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
         # django-axes logs every sign-in; the portal's audit trail already records them.
         "axes": {"level": "WARNING"},
+        # The worker polls every second; its "no more tasks" lines would drown the useful ones.
+        "django_tasks_db": {"level": "WARNING"},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
