@@ -12,7 +12,14 @@ from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
 
 from agencies.models import Organisation
-from campaigns.models import Activity, Campaign, CampaignPartner, Material, MaterialVersion
+from campaigns.models import (
+    Activity,
+    Campaign,
+    CampaignPartner,
+    Export,
+    Material,
+    MaterialVersion,
+)
 from lib.scanning import scanning_on
 
 
@@ -306,3 +313,9 @@ def partner_reports_for(user, campaign: Campaign) -> list[CampaignPartner]:
     if campaign.is_run_by(user):
         return list(partners)
     return [p for p in partners if p.organisation_id in user.organisation_ids]
+
+
+def get_export_for_user(user, pk: int) -> Export:
+    """An export written in the background is only for the person who asked for it: its rows were
+    chosen by what they may see. Anyone else, colleagues and admins included, gets 404."""
+    return get_object_or_404(Export.objects.filter(requested_by_id=user.pk), pk=pk)

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from campaigns.views import activity, campaigns, evaluation, figures, impact, material, toolkit
+from campaigns.views import (
+    activity,
+    campaigns,
+    evaluation,
+    exports,
+    figures,
+    impact,
+    material,
+    toolkit,
+)
 
 app_name = "campaigns"
 
@@ -94,6 +103,8 @@ urlpatterns = [
     path("figures/imports/<int:pk>/undo/", figures.import_undo, name="import-undo"),
     path("activity/", activity.activity_list, name="activity-list"),
     path("activity/export.<str:fmt>", activity.activity_export, name="activity-export"),
+    path("exports/<int:pk>/", exports.export_detail, name="export-detail"),
+    path("exports/<int:pk>/download/", exports.export_download, name="export-download"),
     path("activity/<int:pk>/", activity.activity_detail, name="activity-detail"),
     path("activity/<int:pk>/edit/", activity.activity_edit, name="activity-edit"),
     path("activity/<int:pk>/comment/", activity.activity_comment, name="activity-comment"),

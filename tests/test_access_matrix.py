@@ -25,7 +25,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from agencies.models import Invitation, Membership
-from campaigns.models import Activity, CampaignPartner, FigureImport, WithdrawalNotice
+from campaigns.models import Activity, CampaignPartner, Export, FigureImport, WithdrawalNotice
 from campaigns.services import activity as activity_services
 from tests.assertions import assert_same_page, assert_same_results, body
 from tests.factories import make_material, make_user, png_bytes, sign_in_fully
@@ -108,6 +108,20 @@ def world(
         made.save()
         return made
 
+    def export(by):
+        made = Export(
+            requested_by=by,
+            kind=Export.Kind.ACTIVITY,
+            format=Export.Format.CSV,
+            filename="activity.csv",
+            status=Export.Status.READY,
+            created_at=now,
+            finished_at=now,
+        )
+        made.file.save("activity.csv", ContentFile(b"Campaign\r\n"), save=False)
+        made.save()
+        return made.pk
+
     token, token_hash = Invitation.issue_token()
     Invitation.objects.create(
         email="new@force-a.example",
@@ -154,6 +168,11 @@ def world(
         "activity": {
             "own": activity(campaign, force_a, police_officer).pk,
             "other": activity(other_campaign, force_c, other_force_officer).pk,
+            "missing": MISSING_ID,
+        },
+        "export": {
+            "own": export(police_officer),
+            "other": export(other_force_officer),
             "missing": MISSING_ID,
         },
         "import": {
@@ -285,6 +304,8 @@ ASKS: dict[str, Ask] = {
     "campaigns:activity-edit": Ask(about="activity"),
     "campaigns:activity-comment": Ask("POST", about="activity", data={"body": "Thank you"}),
     "campaigns:activity-evidence": Ask(about="activity"),
+    "campaigns:export-detail": Ask(about="export"),
+    "campaigns:export-download": Ask(about="export"),
 }
 
 
@@ -474,6 +495,20 @@ MATRIX: dict[str, dict] = {
     "campaigns:activity-edit": in_campaign("200", "403"),
     "campaigns:activity-comment": in_campaign("redirect", "redirect"),
     "campaigns:activity-evidence": in_campaign("200", "200"),
+    # A big export is only for the person who asked for it (force A's member, force C's):
+    # colleagues, leads and the charity's admins get 404 as for a missing one.
+    "campaigns:export-detail": {
+        **{role: ("404",) * 3 for role in ROLES},
+        "anonymous": ("sign-in",) * 3,
+        "member": ("200", "404", "404"),
+        "other_member": ("404", "200", "404"),
+    },
+    "campaigns:export-download": {
+        **{role: ("404",) * 3 for role in ROLES},
+        "anonymous": ("sign-in",) * 3,
+        "member": ("200", "404", "404"),
+        "other_member": ("404", "200", "404"),
+    },
 }
 
 

@@ -8,6 +8,7 @@ from campaigns.models.activity import (
 )
 from campaigns.models.campaigns import Campaign, CampaignPartner, CampaignVisit
 from campaigns.models.downloads import Download, ReleaseNotice, WithdrawalNotice
+from campaigns.models.exports import Export
 from campaigns.models.figures import Channel, FigureChange, FigureImport, HelpSeekerFigure
 from campaigns.models.material import Material, MaterialVersion, Tag, WorkflowError
 
@@ -26,6 +27,7 @@ __all__ = [
     "CampaignVisit",
     "Channel",
     "Download",
+    "Export",
     "Tag",
     "ReleaseNotice",
     "WithdrawalNotice",
