@@ -11,6 +11,7 @@ from audit.retention import summarise_old_audit_entries
 from campaigns.retention import summarise_old_downloads
 from lib.held_uploads import HOLD_MINUTES, remove_stale_held_uploads
 from lib.retention import RetentionError, Summarised
+from portal.tasks import apply_retention_task
 
 
 class Command(BaseCommand):
@@ -23,10 +24,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="Hand the job to the task worker instead of running it here.",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Say what would be done; change nothing."
         )
 
-    def handle(self, *args: object, dry_run: bool, **options: object) -> None:
+    def handle(self, *args: object, dry_run: bool, enqueue: bool, **options: object) -> None:
+        if enqueue:
+            if dry_run:
+                raise CommandError("--dry-run runs here: leave out --enqueue.")
+            result = apply_retention_task.enqueue()
+            self.stdout.write(f"Queued for the task worker (task {result.id}).")
+            return
         now = timezone.now()
         try:
             downloads = summarise_old_downloads(now=now, dry_run=dry_run)
