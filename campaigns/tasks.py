@@ -5,6 +5,8 @@ from django.utils import timezone
 from django_tasks import task
 
 from campaigns.models import Export
+from lib import security_log
+from lib.scanning import ScanFailed, scanning_on
 from lib.tasks import retry_later
 
 
@@ -28,3 +30,26 @@ def write_export(export_id: int, attempt: int = 1) -> str:
             )
         raise
     return "ready"
+
+
+@task()
+def scan_stored_files_task(attempt: int = 1) -> dict:
+    """Scan stored files not yet scanned; a scanner that does not answer is tried again later."""
+    from campaigns.scanning import scan_unscanned_files
+
+    if not scanning_on():
+        return {"clean": 0, "infected": 0, "not_scanned": 0}
+    try:
+        done = scan_unscanned_files()
+    except ScanFailed as error:
+        retry_later(scan_stored_files_task, attempt=attempt, error=error)
+        raise
+    for finding in done.infected:
+        security_log.event("file.infected", finding=finding)
+    for finding in done.unscanned:
+        security_log.event("file.not_scanned", finding=finding)
+    return {
+        "clean": done.clean,
+        "infected": len(done.infected),
+        "not_scanned": len(done.unscanned),
+    }

@@ -367,6 +367,9 @@ AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 2190, minimum=1)
 # The address of a ClamAV daemon, "host:port" or a Unix socket path. When set, every upload is
 # scanned before it is stored and an upload that cannot be scanned is refused (fail closed).
 CLAMAV_ADDRESS = env_str("CLAMAV_ADDRESS")
+# Uploads bigger than this (films) are scanned by the task worker rather than while the person
+# waits; until scanned clean they are stored but not served.
+SCAN_IN_REQUEST_MAX_MB = env_int("SCAN_IN_REQUEST_MAX_MB", 25, minimum=1)
 
 # Help-seeker counts below this are shown to partners as "fewer than N" (helpline figures are
 # confidential), and totals that would reveal them are rounded.

@@ -15,7 +15,10 @@ from audit.models import AuditEntry
 from audit.services import record
 from campaigns.models import Campaign, Download, Material, MaterialVersion, WorkflowError
 from campaigns.services import notifications
+from campaigns.tasks import scan_stored_files_task
 from lib.files import StoredFiles
+from lib.scanning import scanning_on
+from lib.tasks import enqueue_after_commit
 from lib.uploads import CheckedUpload, make_preview
 
 
@@ -111,6 +114,10 @@ def _create_version(
     _attach_files(version, content, stored)
     version.full_clean(exclude=["file", "preview"])
     version.save()
+    if scanning_on() and version.file and not version.virus_checked:
+        # A film too big to scan while its uploader waited: the worker scans it; until then it
+        # is stored but never served.
+        enqueue_after_commit(scan_stored_files_task)
     return version
 
 
