@@ -227,3 +227,21 @@ def test_with_the_immediate_backend_the_mail_goes_when_the_action_commits(
     assert [message.to for message in mail.outbox] == [["new.person@force-a.example"]]
     assert OutgoingEmail.objects.get().status == OutgoingEmail.Status.SENT
     assert not DBTaskResult.objects.exists()
+
+
+def test_sweep_tasks_queues_again_what_the_queue_lost(
+    client_for, force_lead, force_a, smtp_server, run_tasks
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    smtp_server.start()
+    invite(client_for, force_lead, force_a)
+    DBTaskResult.objects.all().delete()
+    OutgoingEmail.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=10))
+    out = StringIO()
+    call_command("sweep_tasks", stdout=out)
+    assert "0 task(s) and 1 e-mail(s) queued again." in out.getvalue()
+    run_tasks()
+    assert len(smtp_server.messages) == 1

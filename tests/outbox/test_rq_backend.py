@@ -17,11 +17,17 @@ def rq_tasks(settings):
         connection.ping()
     except redis.ConnectionError:
         pytest.skip("needs Redis on 127.0.0.1:6379")
-    connection.flushdb()
-    settings.RQ_QUEUES = {"default": {"URL": REDIS_URL}}
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-    yield connection
-    connection.flushdb()
+    # Parallel test processes share this Redis database: one RQ test at a time.
+    with connection.lock("portal-tests:rq", timeout=120, blocking_timeout=120):
+        for key in connection.scan_iter("rq:*"):
+            connection.delete(key)
+        settings.RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+        settings.TASKS = {
+            "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
+        }
+        yield connection
+        for key in connection.scan_iter("rq:*"):
+            connection.delete(key)
 
 
 def run_rq_worker() -> None:

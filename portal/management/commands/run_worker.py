@@ -33,11 +33,12 @@ def requeue_abandoned_tasks(now=None) -> int:
     return len(ids)
 
 
-def housekeeping() -> None:
+def housekeeping() -> tuple[int, int]:
+    """Queue again what the queue lost; returns (tasks, e-mails) queued again."""
     from outbox.services import requeue_overdue_email
 
-    requeue_abandoned_tasks()
-    requeue_overdue_email()
+    tasks = requeue_abandoned_tasks() if settings.TASKS_BACKEND == "database" else 0
+    return tasks, requeue_overdue_email()
 
 
 class Command(BaseCommand):
