@@ -72,11 +72,17 @@ def s3_storage(settings, s3_server):
 
 
 @pytest.fixture
-def run_tasks(db):
+def run_tasks(db, monkeypatch):
     """Run what is queued, as the task worker does: the real database backend, in this process."""
     from io import StringIO
 
     from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+
+    # The worker closes stale connections between tasks, as a request does at its end. Inside a
+    # test's transaction that would close the test's own connection (PostgreSQL): the test client
+    # skips the same call for the same reason.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
     def run() -> None:
         call_command("run_worker", "--batch", stdout=StringIO())

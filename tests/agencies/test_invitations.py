@@ -1,10 +1,8 @@
 import re
 from datetime import timedelta
-from io import StringIO
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -147,18 +145,18 @@ def test_inviting_again_replaces_the_open_invitation(
     assert "replaced by a newer one" in response.content.decode()
 
 
-def send_invitation(organisation, email, actor, capture, role="member") -> str:
+def send_invitation(organisation, email, actor, capture, run_tasks, role="member") -> str:
     """Invite someone as the service does, and return the link from the e-mail they get."""
     with capture(execute=True):
         invite_person(organisation=organisation, email=email, role=role, actor=actor)
-    call_command("run_worker", "--batch", stdout=StringIO())
+    run_tasks()
     return link_from(mail.outbox[-1])
 
 
 @pytest.fixture
-def invitation_link(force_lead, force_a, django_capture_on_commit_callbacks):
+def invitation_link(force_lead, force_a, django_capture_on_commit_callbacks, run_tasks):
     return send_invitation(
-        force_a, "new@force-a.example", force_lead, django_capture_on_commit_callbacks
+        force_a, "new@force-a.example", force_lead, django_capture_on_commit_callbacks, run_tasks
     )
 
 
@@ -259,10 +257,10 @@ def test_a_made_up_link_shows_a_clear_page(client, db):
 
 
 def test_someone_with_an_account_joins_by_giving_their_password(
-    client, force_lead, force_a, council_officer, django_capture_on_commit_callbacks
+    client, force_lead, force_a, council_officer, django_capture_on_commit_callbacks, run_tasks
 ):
     link = send_invitation(
-        force_a, council_officer.email, force_lead, django_capture_on_commit_callbacks
+        force_a, council_officer.email, force_lead, django_capture_on_commit_callbacks, run_tasks
     )
     wrong = accept(client, link, password="not my password")
     assert wrong.status_code == 200
@@ -275,13 +273,15 @@ def test_someone_with_an_account_joins_by_giving_their_password(
 
 
 def test_an_invitation_reactivates_a_deactivated_person_and_keeps_their_history(
-    client, force_lead, force_a, django_capture_on_commit_callbacks
+    client, force_lead, force_a, django_capture_on_commit_callbacks, run_tasks
 ):
     former = make_user("former@force-a.example", organisation=force_a, full_name="Old Name")
     Membership.objects.filter(user=former).update(is_active=False, deactivated_at=timezone.now())
     former.is_active = False
     former.save()
-    link = send_invitation(force_a, former.email, force_lead, django_capture_on_commit_callbacks)
+    link = send_invitation(
+        force_a, former.email, force_lead, django_capture_on_commit_callbacks, run_tasks
+    )
     response = accept(
         client,
         link,
