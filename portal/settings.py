@@ -362,6 +362,8 @@ PORTAL_NAME = "Campaign partner portal"
 DEACTIVATED_RETENTION_DAYS = env_int("DEACTIVATED_RETENTION_DAYS", 365, minimum=1)
 DOWNLOAD_RETENTION_DAYS = env_int("DOWNLOAD_RETENTION_DAYS", 730, minimum=1)
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 2190, minimum=1)
+OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 90, minimum=1)
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7, minimum=1)
 
 # --- Virus scanning ------------------------------------------------------------------------------
 # The address of a ClamAV daemon, "host:port" or a Unix socket path. When set, every upload is

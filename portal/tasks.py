@@ -4,8 +4,9 @@ from django.utils import timezone
 from django_tasks import task
 
 from audit.retention import summarise_old_audit_entries
-from campaigns.retention import summarise_old_downloads
+from campaigns.retention import delete_old_exports, summarise_old_downloads
 from lib.tasks import retry_later
+from outbox.retention import delete_old_email
 
 
 @task()
@@ -16,7 +17,14 @@ def apply_retention_task(attempt: int = 1) -> dict:
     try:
         downloads = summarise_old_downloads(now=now, dry_run=False)
         entries = summarise_old_audit_entries(now=now, dry_run=False)
+        emails = delete_old_email(now=now)
+        exports = delete_old_exports(now=now)
     except Exception as error:
         retry_later(apply_retention_task, attempt=attempt, error=error)
         raise
-    return {"downloads_deleted": downloads.deleted, "audit_entries_deleted": entries.deleted}
+    return {
+        "downloads_deleted": downloads.deleted,
+        "audit_entries_deleted": entries.deleted,
+        "emails_deleted": emails,
+        "exports_deleted": exports,
+    }

@@ -743,3 +743,47 @@ def test_retention_can_be_handed_to_the_task_worker(
     run_tasks()
     assert Download.objects.count() == 0
     assert DownloadSummary.objects.get(material=material).downloads == 1
+
+
+def test_old_outgoing_email_and_old_exports_are_deleted(settings, police_officer, run_tasks):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    settings.OUTBOX_RETENTION_DAYS, settings.EXPORT_RETENTION_DAYS = 90, 7
+    now = timezone.now()
+
+    def email(key, status, days_ago):
+        return OutgoingEmail.objects.create(
+            key=key,
+            template="invitation",
+            to=police_officer.email,
+            subject="s",
+            text="",
+            html="",
+            status=status,
+            sent_at=now if status == "sent" else None,
+            created_at=now - timedelta(days=days_ago),
+            next_attempt_at=now,
+        )
+
+    old_sent, recent = email("a", "sent", 100), email("b", "sent", 10)
+    waiting = email("c", "pending", 100)
+    export = Export(
+        requested_by=police_officer,
+        kind="activity",
+        format="csv",
+        filename="a.csv",
+        created_at=now - timedelta(days=8),
+    )
+    export.file.save("a.csv", ContentFile(b"Campaign\r\n"), save=False)
+    export.save()
+    name = export.file.name
+    output = apply_retention("--dry-run")
+    assert "Would delete 1 outgoing e-mail record(s) older than 90 days." in output
+    assert OutgoingEmail.objects.count() == 3 and Export.objects.exists()
+    output = apply_retention()
+    assert "Deleted 1 export(s) older than 7 days." in output
+    assert set(OutgoingEmail.objects.all()) == {recent, waiting}, "waiting mail is never deleted"
+    assert not OutgoingEmail.objects.filter(pk=old_sent.pk).exists()
+    assert not Export.objects.exists()
+    assert not default_storage.exists(name)
