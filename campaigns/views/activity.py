@@ -1,5 +1,7 @@
 """Partner activity: logging, editing with history, comments, lists, exports, and readiness."""
 
+from collections.abc import Iterator
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
