@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0008_release_notices'),
+        ('campaigns', '0010_release_notices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0007_material_is_one_name'),
+        ("campaigns", "0009_version_change_note"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
