@@ -1,5 +1,7 @@
 """TASKS_BACKEND=rq: the same tasks on RQ and a real Redis (database 6 of the local server)."""
 
+import os
+
 import pytest
 import redis
 from django.urls import reverse
@@ -16,6 +18,8 @@ def rq_tasks(settings):
     try:
         connection.ping()
     except redis.ConnectionError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Redis is not reachable on 127.0.0.1:6379: CI must test the RQ backend")
         pytest.skip("needs Redis on 127.0.0.1:6379")
     # Parallel test processes share this Redis database: one RQ test at a time.
     with connection.lock("portal-tests:rq", timeout=120, blocking_timeout=120):
