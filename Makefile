@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh machine with Python 3.11 and make:
 #   make run    creates .venv, installs, migrates, loads the demo and serves on 127.0.0.1:$(PORT)
+#               with a task worker beside it (Procfile); Ctrl-C stops both
 #   make test   creates .venv if missing and runs the whole suite
 PYTHON ?= python3
 VENV := .venv
@@ -42,7 +43,7 @@ lock:
 run: $(VENV)/.installed
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true PORT=$(PORT) $(BIN)/python manage.py load_demo
-	DEBUG=true MFA_DEMO_OFF=true PORT=$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=true MFA_DEMO_OFF=true PORT=$(PORT) WEB_PORT=$(PORT) $(BIN)/honcho --no-colour start --port $(PORT)
 
 test: $(VENV)/.installed
 	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0

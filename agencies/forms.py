@@ -1,16 +1,15 @@
-import logging
+import uuid
 
 from django import forms
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 
 from agencies.models import Organisation, User, UserManager, roles_for
+from agencies.tasks import send_password_reset
 from lib import uploads
-
-logger = logging.getLogger(__name__)
+from lib.emails import render_email
+from lib.tasks import enqueue_after_commit
 
 
 class SignInForm(AuthenticationForm):
@@ -117,7 +116,13 @@ class ExistingAccountForm(forms.Form):
 class EmailSettingsForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["email_new_material", "email_review_requests", "email_review_outcomes"]
+        fields = [
+            "email_new_material",
+            "new_material_digest",
+            "email_review_requests",
+            "email_review_outcomes",
+        ]
+        widgets = {"new_material_digest": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -210,7 +215,7 @@ class PasswordResetRequestForm(PasswordResetForm):
 
     For an address of nobody (or of someone who may not reset a password), the link and the
     e-mail are made for a stand-in person who is never saved, exactly as for a real one; only
-    the hand-off to the mail server is left out. So the page takes the same time and says the
+    the worker finds nobody to write to. So the page takes the same time and says the
     same thing either way, and its timing tells nobody whether an address has an account.
     """
 
@@ -227,25 +232,12 @@ class PasswordResetRequestForm(PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
-        subject = "".join(render_to_string(subject_template_name, context).splitlines())
-        message = EmailMultiAlternatives(
-            subject, render_to_string(email_template_name, context), from_email, [to_email]
-        )
-        if html_email_template_name is not None:
-            message.attach_alternative(
-                render_to_string(html_email_template_name, context), "text/html"
-            )
-        if context["user"].pk is None:
-            # The stand-in: its message is made as a mail backend makes it, and never sent.
-            message.message()
-            return
-        try:
-            message.send()
-        except Exception:
-            # As Django's own form: the page must not say whether an e-mail was due.
-            logger.exception(
-                "Failed to send a password reset e-mail to person %s", context["user"].pk
-            )
+        # Rendered as the worker will render it, for the person or the stand-in alike.
+        render_email("password_reset", context)
+        # Then one task is queued either way (the same write to the same table), and the worker
+        # stores and sends the real person's e-mail: a slow mail server cannot show in this
+        # page's timing, and neither can whether there was anyone to write to.
+        enqueue_after_commit(send_password_reset, context["user"].pk, uuid.uuid4().hex)
 
 
 class LogoForm(forms.Form):

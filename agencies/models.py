@@ -169,6 +169,10 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in with their work e-mail address."""
 
+    class NewMaterialDigest(models.TextChoices):
+        AS_RELEASED = "as_released", "One e-mail per campaign each time material is released"
+        DAILY = "daily", "One e-mail a day listing what was released"
+
     email = models.EmailField("e-mail address", max_length=254, unique=True)
     full_name = models.CharField(max_length=150)
     job_title = models.CharField(max_length=150, blank=True)
@@ -185,6 +189,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     # using withdrawn material.
     email_new_material = models.BooleanField(
         "e-mail me when new material is released to my organisation", default=True
+    )
+    new_material_digest = models.CharField(
+        "how to hear about new material",
+        max_length=16,
+        choices=NewMaterialDigest.choices,
+        default=NewMaterialDigest.AS_RELEASED,
     )
     email_review_requests = models.BooleanField(
         "e-mail me when material is submitted for my review", default=True

@@ -11,7 +11,8 @@ from django.utils import timezone
 from agencies.models import Invitation, Membership, Organisation, User, UserManager, roles_for
 from audit.models import AuditEntry
 from audit.services import record
-from lib.emails import absolute_url, send_templated_email
+from lib.emails import absolute_url
+from outbox.services import queue_email
 
 
 class InvitationUnusable(Exception):
@@ -75,7 +76,7 @@ def invite_person(
             "accept_url": absolute_url(reverse("agencies:invitation-open", args=[token])),
             "valid_days": (invitation.expires_at - now).days,
         }
-        transaction.on_commit(lambda: send_templated_email("invitation", [email], context))
+        queue_email("invitation", [email], context, key=f"invitation:{invitation.pk}")
     return invitation
 
 

@@ -17,6 +17,7 @@ from campaigns.models import (
     Activity,
     Campaign,
     CampaignPartner,
+    Export,
     LocalisedMaterial,
     LocalisedTemplate,
     Material,
@@ -401,3 +402,9 @@ def get_localised_for_user(user, pk: int) -> LocalisedMaterial:
         raise PermissionDenied("Only the organisation that made it can change or regenerate it.")
     localised.material = material
     return localised
+
+
+def get_export_for_user(user, pk: int) -> Export:
+    """An export written in the background is only for the person who asked for it: its rows were
+    chosen by what they may see. Anyone else, colleagues and admins included, gets 404."""
+    return get_object_or_404(Export.objects.filter(requested_by_id=user.pk), pk=pk)

@@ -13,6 +13,7 @@ from campaigns.models import (
     Channel,
     Download,
     EnforcementFigures,
+    Export,
     FigureChange,
     FigureImport,
     GeneratedVersion,
@@ -22,6 +23,7 @@ from campaigns.models import (
     Material,
     MaterialVersion,
     PartnerVisits,
+    ReleaseNotice,
     Tag,
     WithdrawalNotice,
 )
@@ -117,6 +119,25 @@ class DownloadAdmin(ReadOnlyAdmin):
 @admin.register(WithdrawalNotice)
 class WithdrawalNoticeAdmin(ReadOnlyAdmin):
     list_display = ["material", "user", "created_at", "dismissed_at"]
+    search_fields = ["material__title", "user__email"]
+    list_select_related = ["material", "user"]
+
+
+@admin.register(Export)
+class ExportAdmin(ReadOnlyAdmin):
+    """Big exports and how far each got; a failed one says why in the task results."""
+
+    list_display = ["created_at", "kind", "format", "requested_by", "status", "rows_total"]
+    list_filter = ["status", "kind", "format"]
+    search_fields = ["requested_by__email", "filename"]
+    list_select_related = ["requested_by"]
+    # The file is the person's, served only through the portal's own check; no media link here.
+    exclude = ["file"]
+
+
+@admin.register(ReleaseNotice)
+class ReleaseNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["material", "user", "created_at", "emailed_at"]
     search_fields = ["material__title", "user__email"]
     list_select_related = ["material", "user"]
 

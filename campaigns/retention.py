@@ -42,3 +42,20 @@ def summarise_old_downloads(*, now: datetime | None = None, dry_run: bool = Fals
         check_counted(deleted, counts, "downloads")
         transaction.set_rollback(dry_run)
     return Summarised(deleted=deleted, summary_rows=len(counts), cutoff=cutoff)
+
+
+def delete_old_exports(*, now: datetime | None = None, dry_run: bool = False) -> int:
+    """Big exports are for downloading once: after EXPORT_RETENTION_DAYS the file and its record
+    go. The file is deleted first, so a failure leaves a record pointing at nothing rather than a
+    file nobody can reach."""
+    from campaigns.models import Export
+
+    cutoff = (now or timezone.now()) - timedelta(days=settings.EXPORT_RETENTION_DAYS)
+    old = list(Export.objects.filter(created_at__lt=cutoff))
+    if dry_run:
+        return len(old)
+    for export in old:
+        if export.file:
+            export.file.delete(save=False)
+        export.delete()
+    return len(old)

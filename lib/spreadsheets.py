@@ -14,6 +14,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, StreamingHttpResponse
@@ -107,6 +108,17 @@ def _width(value) -> int:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return len(f"{value:,}") + 2
     return max((len(line) for line in str(value).splitlines()), default=0) + 2
+
+
+def write_csv(handle: BinaryIO, header: list[str], rows: Iterable[list]) -> None:
+    """The same CSV as csv_response, written to a binary file (a big export kept in storage)."""
+    text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=True)
+    writer = csv.writer(text)
+    text.write("\ufeff")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([neutralised(_csv_value(value)) for value in row])
+    text.detach()
 
 
 def add_sheet(

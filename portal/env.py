@@ -64,3 +64,17 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; got {value!r}.")
     return value
+
+
+def env_int_list(name: str, default: list[int]) -> list[int]:
+    """A comma-separated list of whole numbers, none negative."""
+    items = env_list(name, [str(item) for item in default])
+    try:
+        numbers = [int(item) for item in items]
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be whole numbers separated by commas; got {','.join(items)!r}."
+        ) from None
+    if any(number < 0 for number in numbers):
+        raise ImproperlyConfigured(f"{name} cannot hold a negative number.")
+    return numbers

@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_choice, env_int, env_list, env_str
+from portal.env import env_bool, env_choice, env_int, env_int_list, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,8 +43,11 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "portal",
     "audit",
+    "outbox",
     "agencies",
     "campaigns",
 ]
@@ -318,6 +321,38 @@ if not PORTAL_BASE_URL:
         "address used in the links the portal e-mails to people."
     )
 
+# An SMTP server that does not answer within this many seconds counts as a failed attempt: the mail
+# is tried again later by the task worker, never inside a web request.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+
+# --- Background tasks (docs/deploy.md) -----------------------------------------------------------
+# E-mail, big exports, scans of large files and data-protection jobs run in a task worker
+# (`manage.py run_worker`). The database backend makes the portal's own database the queue.
+TASKS_BACKEND = env_choice("TASKS_BACKEND", "database", ("database", "rq", "immediate"))
+if TASKS_BACKEND == "rq" and not REDIS_URL:
+    raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL, e.g. redis://127.0.0.1:6379/0.")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "rq": "django_tasks_rq.RQBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[TASKS_BACKEND],
+        "QUEUES": ["default"],
+    }
+}
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+# A failed task is tried again after each of these delays (seconds), then left failed for a
+# system administrator to see in the Django admin.
+TASK_RETRY_DELAYS = env_int_list("TASK_RETRY_DELAYS", [60, 300, 900, 3600, 21600])
+# A task still marked running this long after it started belonged to a worker that died: the
+# worker puts it back in the queue (each task is safe to run again).
+TASK_STALE_MINUTES = env_int("TASK_STALE_MINUTES", 30, minimum=1)
+# Exports with more rows than this are written by the task worker; the person follows progress.
+EXPORT_IN_BACKGROUND_ROWS = env_int("EXPORT_IN_BACKGROUND_ROWS", 2000, minimum=0)
+
 # --- Language and time ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -334,11 +369,16 @@ PORTAL_NAME = "Campaign partner portal"
 DEACTIVATED_RETENTION_DAYS = env_int("DEACTIVATED_RETENTION_DAYS", 365, minimum=1)
 DOWNLOAD_RETENTION_DAYS = env_int("DOWNLOAD_RETENTION_DAYS", 730, minimum=1)
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 2190, minimum=1)
+OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 90, minimum=1)
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7, minimum=1)
 
 # --- Virus scanning ------------------------------------------------------------------------------
 # The address of a ClamAV daemon, "host:port" or a Unix socket path. When set, every upload is
 # scanned before it is stored and an upload that cannot be scanned is refused (fail closed).
 CLAMAV_ADDRESS = env_str("CLAMAV_ADDRESS")
+# Uploads bigger than this (films) are scanned by the task worker rather than while the person
+# waits; until scanned clean they are stored but not served.
+SCAN_IN_REQUEST_MAX_MB = env_int("SCAN_IN_REQUEST_MAX_MB", 25, minimum=1)
 
 # Help-seeker counts below this are shown to partners as "fewer than N" (helpline figures are
 # confidential), and totals that would reveal them are rounded.
@@ -366,6 +406,8 @@ LOGGING = {
         "portal.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
         # django-axes logs every sign-in; the portal's audit trail already records them.
         "axes": {"level": "WARNING"},
+        # The worker polls every second; its "no more tasks" lines would drown the useful ones.
+        "django_tasks_db": {"level": "WARNING"},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

@@ -72,6 +72,49 @@ def s3_storage(settings, s3_server):
 
 
 @pytest.fixture
+def run_tasks(db, monkeypatch):
+    """Run what is queued, as the task worker does: the real database backend, in this process."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+
+    # The worker closes stale connections between tasks, as a request does at its end. Inside a
+    # test's transaction that would close the test's own connection (PostgreSQL): the test client
+    # skips the same call for the same reason.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run() -> None:
+        call_command("run_worker", "--batch", stdout=StringIO())
+
+    return run
+
+
+@pytest.fixture
+def immediate_tasks(settings):
+    """For tests that say so: tasks run as soon as they are queued (after commit), no worker."""
+    # django-tasks rebuilds its backends when the TASKS setting changes, and again after the test.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on a free port, with the portal pointed at it; start() it in the test
+    (so a test can also begin with the server down) and set .handler.mode to refuse or hang."""
+    from tests.smtp_server import SMTPServer
+
+    server = SMTPServer()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 1
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def region(db):
     return make_region("South West England")
 

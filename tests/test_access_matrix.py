@@ -28,6 +28,7 @@ from agencies.models import Invitation, Membership
 from campaigns.models import (
     Activity,
     CampaignPartner,
+    Export,
     FigureImport,
     GeneratedVersion,
     LocalisedMaterial,
@@ -153,6 +154,20 @@ def world(
     own_template = make_template(campaign, by=charity_admin)
     other_template = make_template(other_campaign, by=other_charity_admin)
 
+    def export(by):
+        made = Export(
+            requested_by=by,
+            kind=Export.Kind.ACTIVITY,
+            format=Export.Format.CSV,
+            filename="activity.csv",
+            status=Export.Status.READY,
+            created_at=now,
+            finished_at=now,
+        )
+        made.file.save("activity.csv", ContentFile(b"Campaign\r\n"), save=False)
+        made.save()
+        return made.pk
+
     token, token_hash = Invitation.issue_token()
     Invitation.objects.create(
         email="new@force-a.example",
@@ -199,6 +214,11 @@ def world(
         "activity": {
             "own": activity(campaign, force_a, police_officer).pk,
             "other": activity(other_campaign, force_c, other_force_officer).pk,
+            "missing": MISSING_ID,
+        },
+        "export": {
+            "own": export(police_officer),
+            "other": export(other_force_officer),
             "missing": MISSING_ID,
         },
         "import": {
@@ -345,6 +365,8 @@ ASKS: dict[str, Ask] = {
     "campaigns:activity-edit": Ask(about="activity"),
     "campaigns:activity-comment": Ask("POST", about="activity", data={"body": "Thank you"}),
     "campaigns:activity-evidence": Ask(about="activity"),
+    "campaigns:export-detail": Ask(about="export"),
+    "campaigns:export-download": Ask(about="export"),
 }
 
 
@@ -548,6 +570,20 @@ MATRIX: dict[str, dict] = {
     "campaigns:activity-edit": in_campaign("200", "403"),
     "campaigns:activity-comment": in_campaign("redirect", "redirect"),
     "campaigns:activity-evidence": in_campaign("200", "200"),
+    # A big export is only for the person who asked for it (force A's member, force C's):
+    # colleagues, leads and the charity's admins get 404 as for a missing one.
+    "campaigns:export-detail": {
+        **{role: ("404",) * 3 for role in ROLES},
+        "anonymous": ("sign-in",) * 3,
+        "member": ("200", "404", "404"),
+        "other_member": ("404", "200", "404"),
+    },
+    "campaigns:export-download": {
+        **{role: ("404",) * 3 for role in ROLES},
+        "anonymous": ("sign-in",) * 3,
+        "member": ("200", "404", "404"),
+        "other_member": ("404", "200", "404"),
+    },
 }
 
 

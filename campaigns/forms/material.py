@@ -1,6 +1,7 @@
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 
@@ -178,6 +179,7 @@ class VersionContentForm(forms.Form):
                     allowed=ALLOWED_FILE_TYPES[kind],
                     max_bytes=upload_limit_bytes(kind),
                     what=label,
+                    scan_later_over=settings.SCAN_IN_REQUEST_MAX_MB * uploads.MB,
                 )
             except ValidationError as error:
                 self.add_error("file", error)

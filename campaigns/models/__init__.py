@@ -7,7 +7,8 @@ from campaigns.models.activity import (
     EnforcementFigures,
 )
 from campaigns.models.campaigns import Campaign, CampaignPartner, CampaignVisit
-from campaigns.models.downloads import Download, WithdrawalNotice
+from campaigns.models.downloads import Download, ReleaseNotice, WithdrawalNotice
+from campaigns.models.exports import Export
 from campaigns.models.figures import Channel, FigureChange, FigureImport, HelpSeekerFigure
 from campaigns.models.localised import (
     GeneratedVersion,
@@ -36,7 +37,9 @@ __all__ = [
     "CampaignVisit",
     "Channel",
     "Download",
+    "Export",
     "Tag",
+    "ReleaseNotice",
     "WithdrawalNotice",
     "WorkflowError",
 ]

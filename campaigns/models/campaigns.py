@@ -105,6 +105,14 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def called(self) -> str:
+        """The name in running text, "the South West campaign", never "campaign campaign"."""
+        name = self.name.strip()
+        if name.lower().endswith("campaign"):
+            return name
+        return f"{name} campaign"
+
     def clean(self) -> None:
         super().clean()
         errors = {}

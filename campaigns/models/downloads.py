@@ -117,3 +117,29 @@ class DownloadSummary(models.Model):
     def __str__(self) -> str:
         who = self.organisation or "no organisation"
         return f"{self.material}, {who}, {self.month:%B %Y}: {self.downloads} downloads"
+
+
+class ReleaseNotice(models.Model):
+    """That one person is to be told about one piece of newly released material: the digests
+    (as released, or daily) are made from the notices not yet e-mailed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="release_notices"
+    )
+    material = models.ForeignKey(Material, on_delete=models.CASCADE, related_name="release_notices")
+    created_at = models.DateTimeField()
+    emailed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the digest naming it was queued for sending."
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "material"], name="%(app_label)s_%(class)s_unique_person_material"
+            ),
+        ]
+        indexes = [models.Index(fields=["emailed_at", "user"], name="campaigns_notice_waiting")]
+
+    def __str__(self) -> str:
+        return f"{self.material} released: notice for {self.user}"

@@ -15,7 +15,10 @@ from audit.models import AuditEntry
 from audit.services import record
 from campaigns.models import Campaign, Download, Material, MaterialVersion, WorkflowError
 from campaigns.services import notifications
+from campaigns.tasks import scan_stored_files_task
 from lib.files import StoredFiles
+from lib.scanning import scanning_on
+from lib.tasks import enqueue_after_commit
 from lib.uploads import CheckedUpload, make_preview
 
 
@@ -111,6 +114,10 @@ def _create_version(
     _attach_files(version, content, stored)
     version.full_clean(exclude=["file", "preview"])
     version.save()
+    if scanning_on() and version.file and not version.virus_checked:
+        # A film too big to scan while its uploader waited: the worker scans it; until then it
+        # is stored but never served.
+        enqueue_after_commit(scan_stored_files_task)
     return version
 
 
@@ -125,10 +132,12 @@ def submit_material(
     content: VersionContent,
     submission_key: uuid.UUID | None = None,
     address: str | None = None,
+    notify: bool = True,
 ) -> MaterialVersion:
     """Create new material with its first version, waiting for review.
 
-    A repeated submission (the same key) returns the version the first one created.
+    A repeated submission (the same key) returns the version the first one created. `notify=False`
+    (the demo loader) e-mails nobody.
     """
 
     def create() -> MaterialVersion:
@@ -157,7 +166,8 @@ def submit_material(
                 target=material,
                 data={"kind": material.kind, "version": version.number, "sha256": version.sha256},
             )
-            transaction.on_commit(lambda: notifications.material_submitted(version))
+            if notify:
+                notifications.material_submitted(version)
         return version
 
     return _once_per_submission(submission_key, create)
@@ -195,7 +205,7 @@ def submit_version(
                     "change_note": version.change_note,
                 },
             )
-            transaction.on_commit(lambda: notifications.material_submitted(version))
+            notifications.material_submitted(version)
         return version
 
     return _once_per_submission(submission_key, create)
@@ -245,22 +255,29 @@ def update_details(
 def approve(
     version: MaterialVersion, *, actor, comment: str = "", address: str | None = None
 ) -> None:
-    version.approve(by=actor, comment=comment, address=address)
-    transaction.on_commit(lambda: notifications.decision_made(version))
+    with transaction.atomic():
+        version.approve(by=actor, comment=comment, address=address)
+        notifications.decision_made(version)
 
 
 def request_changes(
     version: MaterialVersion, *, actor, comment: str, address: str | None = None
 ) -> None:
-    version.request_changes(by=actor, comment=comment, address=address)
-    transaction.on_commit(lambda: notifications.decision_made(version))
+    with transaction.atomic():
+        version.request_changes(by=actor, comment=comment, address=address)
+        notifications.decision_made(version)
 
 
-def withdraw(material: Material, *, actor, reason: str, address: str | None = None) -> int:
-    """Withdraw material and tell everyone who downloaded it; returns how many were told."""
+def withdraw(
+    material: Material, *, actor, reason: str, address: str | None = None, notify: bool = True
+) -> int:
+    """Withdraw material and tell everyone who downloaded it; returns how many were told.
+
+    `notify=False` (the demo loader) leaves the notices on their home pages but e-mails nobody.
+    """
     with transaction.atomic():
         material.withdraw(by=actor, reason=reason, address=address)
-        told = notifications.withdrawal_notices(material)
+        told = notifications.withdrawal_notices(material, email=notify)
     return told
 
 

@@ -1,9 +1,13 @@
-"""Who is told what about material: one e-mail per event per person, through one helper.
+"""Who is told what about material, through the outbox (sent by the task worker).
 
-Submissions go to the campaign's admins, decisions to the submitter, releases to the partner
-members the material is meant for, withdrawals to everyone who downloaded it. Each person can turn
-off the optional ones; withdrawal notices are always sent.
+Submissions go to the campaign's admins, decisions to the submitter, withdrawals to everyone who
+downloaded it. Releases are gathered into one digest per person per campaign: at each run of
+`announce_released_material` for people who want them as released, once a day (`send_daily_digests`)
+for people who chose that. Each person can turn off the optional ones; withdrawal notices are always
+sent. Each e-mail has a unique key, so running any of this twice never mails anyone twice.
 """
+
+from itertools import groupby
 
 from django.db import transaction
 from django.db.models import Q
@@ -11,8 +15,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Membership, Organisation, User
-from campaigns.models import CampaignPartner, Download, Material, MaterialVersion, WithdrawalNotice
-from lib.emails import absolute_url, send_templated_email
+from campaigns.models import (
+    CampaignPartner,
+    Download,
+    Material,
+    MaterialVersion,
+    ReleaseNotice,
+    WithdrawalNotice,
+)
+from lib.emails import absolute_url
+from outbox.services import queue_email
 
 
 def _material_url(material: Material) -> str:
@@ -37,10 +49,13 @@ def material_submitted(version: MaterialVersion) -> int:
         for admin in campaign_admins(material.campaign)
         if admin.email_review_requests and admin.pk != version.uploaded_by_id
     ]
-    return send_templated_email(
-        "material_submitted",
-        recipients,
-        {"material": material, "version": version, "url": _material_url(material)},
+    return len(
+        queue_email(
+            "material_submitted",
+            recipients,
+            {"material": material, "version": version, "url": _material_url(material)},
+            key=f"material-submitted:{version.pk}",
+        )
     )
 
 
@@ -53,14 +68,21 @@ def decision_made(version: MaterialVersion) -> int:
         or submitter.pk == version.decided_by_id
     ):
         return 0
-    return send_templated_email(
-        "material_decided",
-        [submitter.email],
-        {"material": version.material, "version": version, "url": _material_url(version.material)},
+    return len(
+        queue_email(
+            "material_decided",
+            [submitter.email],
+            {
+                "material": version.material,
+                "version": version,
+                "url": _material_url(version.material),
+            },
+            key=f"material-decided:{version.pk}:{version.status}",
+        )
     )
 
 
-def withdrawal_notices(material: Material) -> int:
+def withdrawal_notices(material: Material, *, email: bool = True) -> int:
     """Leave a notice for everyone who downloaded withdrawn material and e-mail them once."""
     now = timezone.now()
     downloader_ids = set(
@@ -84,7 +106,9 @@ def withdrawal_notices(material: Material) -> int:
     )
     # The link lands on the material's page, which tells them when and why it was withdrawn.
     context = {"material": material, "url": _material_url(material)}
-    transaction.on_commit(lambda: send_templated_email("material_withdrawn", recipients, context))
+    if not email:
+        return len(recipients)
+    queue_email("material_withdrawn", recipients, context, key=f"material-withdrawn:{material.pk}")
     return len(recipients)
 
 
@@ -109,29 +133,95 @@ def audience_members(material: Material) -> "list[User]":
     )
 
 
-def announce_released_material(now=None) -> int:
-    """Tell partner members about approved material whose release time has come. Run by cron.
+def due_for_announcement(now):
+    """Approved, current material whose release time has come and that nobody was told about."""
+    return (
+        Material.objects.filter(
+            Q(release_at__isnull=True) | Q(release_at__lte=now),
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+            release_notified_at__isnull=True,
+            withdrawn_at__isnull=True,
+            versions__status=MaterialVersion.Status.APPROVED,
+        )
+        .select_related("campaign")
+        .distinct()
+    )
 
-    Each material is claimed with a conditional update before anyone is e-mailed, so two runs at
-    once cannot announce the same material twice.
+
+def announce_released_material(now=None) -> int:
+    """Note who is to hear about material whose release time has come, then e-mail the digests of
+    the people who want them as released. Run by cron; returns how many e-mails were queued.
+
+    Each material is claimed with a conditional update in the same transaction as its notices, so
+    two runs at once cannot announce the same material twice.
     """
     now = now or timezone.now()
-    due = Material.objects.filter(
-        Q(release_at__isnull=True) | Q(release_at__lte=now),
-        Q(expires_at__isnull=True) | Q(expires_at__gt=now),
-        release_notified_at__isnull=True,
-        withdrawn_at__isnull=True,
-        versions__status=MaterialVersion.Status.APPROVED,
-    ).select_related("campaign")
-    sent = 0
-    for material in due:
-        claimed = Material.objects.filter(pk=material.pk, release_notified_at__isnull=True).update(
-            release_notified_at=now
+    for material in due_for_announcement(now):
+        with transaction.atomic():
+            claimed = Material.objects.filter(
+                pk=material.pk, release_notified_at__isnull=True
+            ).update(release_notified_at=now)
+            if not claimed:
+                continue
+            ReleaseNotice.objects.bulk_create(
+                [
+                    ReleaseNotice(user=person, material=material, created_at=now)
+                    for person in audience_members(material)
+                ],
+                ignore_conflicts=True,
+            )
+    return send_release_digests(User.NewMaterialDigest.AS_RELEASED, now=now)
+
+
+def send_daily_digests(now=None) -> int:
+    """The once-a-day e-mail for people who chose it. Run by cron once a day."""
+    return send_release_digests(User.NewMaterialDigest.DAILY, now=now)
+
+
+def send_release_digests(digest: str, *, now=None) -> int:
+    """One e-mail per person per campaign, listing the released material they were not yet told
+    about. The notices are marked in the same transaction as the e-mail is stored."""
+    now = now or timezone.now()
+    waiting = (
+        ReleaseNotice.objects.filter(
+            emailed_at__isnull=True, user__new_material_digest=digest, user__is_active=True
         )
-        if not claimed:
-            continue
-        recipients = [user.email for user in audience_members(material)]
-        sent += send_templated_email(
-            "material_released", recipients, {"material": material, "url": _material_url(material)}
-        )
-    return sent
+        .select_related("user", "material__campaign")
+        .order_by("user_id", "material__campaign_id", "pk")
+    )
+    queued = 0
+    for (user, campaign), group in groupby(
+        waiting, key=lambda notice: (notice.user, notice.material.campaign)
+    ):
+        notices = list(group)
+        with transaction.atomic():
+            ids = list(
+                ReleaseNotice.objects.select_for_update()
+                .filter(pk__in=[notice.pk for notice in notices], emailed_at__isnull=True)
+                .values_list("pk", flat=True)
+            )
+            if not ids:
+                continue
+            ReleaseNotice.objects.filter(pk__in=ids).update(emailed_at=now)
+            items = [
+                {"material": notice.material, "url": _material_url(notice.material)}
+                for notice in notices
+                if notice.pk in ids
+                and not notice.material.is_withdrawn
+                and not notice.material.is_expired(now)
+            ]
+            if not items:
+                continue
+            queued += len(
+                queue_email(
+                    "material_released",
+                    [user.email],
+                    {
+                        "campaign": campaign,
+                        "items": items,
+                        "daily": digest == User.NewMaterialDigest.DAILY,
+                    },
+                    key=f"material-released:{user.pk}:{campaign.pk}:{min(ids)}",
+                )
+            )
+    return queued

@@ -1,11 +1,11 @@
 """Partner activity: logging, editing with history, comments, lists, exports, and readiness."""
 
 from collections.abc import Iterator
-from itertools import groupby
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +21,7 @@ from campaigns.access import (
     require_material_submitter,
     require_police_force,
 )
+from campaigns.exports import EXPORT_HEADER, export_rows, filter_activity, start_export
 from campaigns.forms.activity import (
     FIELDS_FOR_TYPE,
     ActivityFilterForm,
@@ -28,7 +29,7 @@ from campaigns.forms.activity import (
     CommentForm,
     EnforcementFiguresForm,
 )
-from campaigns.models import Activity, Campaign
+from campaigns.models import Activity, Campaign, Export
 from campaigns.readiness import readiness_for
 from campaigns.services import activity as services
 from lib.addresses import client_address
@@ -41,41 +42,8 @@ from lib.spreadsheets import add_sheet, csv_response, new_workbook, xlsx_respons
 PAGE_SIZE = 50
 
 
-def _filters(request: HttpRequest) -> ActivityFilterForm:
-    user = request.user
-    campaigns = Campaign.objects.visible_to(user).order_by("name")
-    organisations = Organisation.objects.filter(
-        Q(pk__in=user.organisation_ids)
-        | Q(campaign_partnerships__campaign__lead_organisation_id__in=user.admin_organisation_ids)
-    ).distinct()
-    return ActivityFilterForm(
-        request.GET if request.GET else None, campaigns=campaigns, organisations=organisations
-    )
-
-
 def filtered_activity(request: HttpRequest) -> tuple[ActivityFilterForm, QuerySet[Activity] | None]:
-    """What the activity list shows and its exports contain: always within what the person may
-    see, then narrowed by the filters. Filters naming something out of reach are errors."""
-    form = _filters(request)
-    activities = Activity.objects.visible_to(request.user)
-    if not form.is_bound:
-        return form, activities
-    if not form.is_valid():
-        return form, None
-    data = form.cleaned_data
-    if data["campaign"]:
-        activities = activities.filter(campaign=data["campaign"])
-    if data["organisation"]:
-        activities = activities.filter(organisation=data["organisation"])
-    if data["activity_type"]:
-        activities = activities.filter(activity_type=data["activity_type"])
-    if data["date_from"]:
-        activities = activities.filter(
-            Q(ended_on__gte=data["date_from"]) | Q(started_on__gte=data["date_from"])
-        )
-    if data["date_to"]:
-        activities = activities.filter(started_on__lte=data["date_to"])
-    return form, activities
+    return filter_activity(request.user, request.GET)
 
 
 @require_http_methods(["GET"])
@@ -89,108 +57,12 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-EXPORT_HEADER = [
-    "Campaign",
-    "Organisation",
-    "Type",
-    "Date",
-    "Until",
-    "Channel or platform",
-    "Quantity",
-    "Reach",
-    "Reach figure from",
-    "Engagement",
-    "Force area",
-    "Place",
-    "Link",
-    "Material used",
-    "Notes",
-    "Logged by",
-    "Last changed (UK time)",
-]
-
-
-def export_rows(activities: QuerySet[Activity]) -> Iterator[list]:
-    """One row per record, in constant memory and two queries: the records (as plain values
-    with their names joined in, no model instances) and their material, both read in the same
-    order and merged as they stream."""
-    order = ("-started_on", "-pk")
-    ordered = activities.order_by(*order).values_list(
-        "pk",
-        "campaign__name",
-        "organisation__name",
-        "activity_type",
-        "started_on",
-        "ended_on",
-        "channel",
-        "quantity",
-        "reach",
-        "reach_source",
-        "engagement",
-        "force_area__name",
-        "place",
-        "link",
-        "notes",
-        "logged_by__full_name",
-        "updated_at",
-    )
-    used = (
-        Activity.materials.through.objects.filter(activity__in=activities)
-        .order_by("-activity__started_on", "-activity_id", "material__title")
-        .values_list("activity_id", "material__title")
-        .iterator(chunk_size=2000)
-    )
-    material = groupby(used, key=lambda pair: pair[0])
-    pending = next(material, None)
-    types = dict(Activity.Type.choices)
-    sources = dict(Activity.ReachSource.choices)
-    uk = timezone.get_current_timezone()
-    for (
-        pk,
-        campaign,
-        organisation,
-        activity_type,
-        started_on,
-        ended_on,
-        channel,
-        quantity,
-        reach,
-        reach_source,
-        engagement,
-        force_area,
-        place,
-        link,
-        notes,
-        logged_by,
-        updated_at,
-    ) in ordered.iterator(chunk_size=2000):
-        titles = ""
-        if pending is not None and pending[0] == pk:
-            titles = "; ".join(title for _, title in pending[1])
-            pending = next(material, None)
-        yield [
-            campaign,
-            organisation,
-            types[activity_type],
-            started_on,
-            ended_on,
-            channel,
-            quantity,
-            reach,
-            sources.get(reach_source, ""),
-            engagement,
-            force_area or "",
-            place,
-            link,
-            titles,
-            notes,
-            logged_by or "",
-            updated_at.astimezone(uk).replace(tzinfo=None, microsecond=0),
-        ]
-
-
 @require_http_methods(["GET"])
 def activity_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Small exports are answered at once; big ones are written by the task worker while the
+    person watches its progress, and fetched from a link only they can open."""
+    if fmt not in Export.Format.values:
+        raise Http404("No such format.")
     form, activities = filtered_activity(request)
     if activities is None:
         return HttpResponseBadRequest("The filters are not valid: " + form.errors.as_text())
@@ -200,14 +72,20 @@ def activity_export(request: HttpRequest, fmt: str) -> HttpResponse:
         address=client_address(request),
         data={"format": fmt, "filters": {k: v for k, v in request.GET.items()}},
     )
+    if activities.count() > settings.EXPORT_IN_BACKGROUND_ROWS:
+        export = start_export(
+            requested_by=request.user,
+            kind=Export.Kind.ACTIVITY,
+            fmt=fmt,
+            filters={k: v for k, v in request.GET.items()},
+        )
+        return redirect("campaigns:export-detail", pk=export.pk)
     stamp = timezone.localtime().strftime("%Y-%m-%d")
     if fmt == "csv":
         return csv_response(EXPORT_HEADER, export_rows(activities), f"activity-{stamp}.csv")
-    if fmt == "xlsx":
-        workbook = new_workbook()
-        add_sheet(workbook, "Activity", EXPORT_HEADER, export_rows(activities))
-        return xlsx_response(workbook, f"activity-{stamp}.xlsx")
-    raise Http404("No such format.")
+    workbook = new_workbook()
+    add_sheet(workbook, "Activity", EXPORT_HEADER, export_rows(activities))
+    return xlsx_response(workbook, f"activity-{stamp}.xlsx")
 
 
 def _form_context(

@@ -139,10 +139,22 @@ _PARSER_ERRORS = (
 
 
 def check_upload(
-    uploaded: UploadedFile, *, allowed: Iterable[str], max_bytes: int, what: str = "file"
+    uploaded: UploadedFile,
+    *,
+    allowed: Iterable[str],
+    max_bytes: int,
+    what: str = "file",
+    scan_later_over: int | None = None,
 ) -> CheckedUpload:
-    """Check an uploaded file by its content, then scan it for viruses if scanning is on."""
+    """Check an uploaded file by its content, then scan it for viruses if scanning is on.
+
+    A file bigger than `scan_later_over` bytes (a film) is not scanned while the person waits: it
+    comes back with virus_checked False, is stored but never served while scanning is on, and the
+    caller queues the scan for the task worker.
+    """
     checked = _check_content(uploaded, allowed=allowed, max_bytes=max_bytes, what=what)
+    if scan_later_over is not None and checked.size > scan_later_over:
+        return checked
     return dataclasses.replace(checked, virus_checked=check_for_viruses(checked.content))
 
 

@@ -23,7 +23,7 @@ def link_from(message) -> str:
 
 
 def test_a_lead_invites_into_their_own_organisation(
-    client_for, force_lead, force_a, django_capture_on_commit_callbacks
+    client_for, force_lead, force_a, django_capture_on_commit_callbacks, run_tasks
 ):
     client = client_for(force_lead)
     with django_capture_on_commit_callbacks(execute=True):
@@ -35,18 +35,20 @@ def test_a_lead_invites_into_their_own_organisation(
     assert invitation.email == "new.person@force-a.example"
     assert invitation.organisation == force_a
     assert invitation.invited_by == force_lead
+    run_tasks()
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["new.person@force-a.example"]
     assert AuditEntry.objects.filter(action="person.invited", organisation=force_a).exists()
 
 
 def test_the_stored_token_is_only_a_hash_of_the_link(
-    client_for, force_lead, force_a, django_capture_on_commit_callbacks
+    client_for, force_lead, force_a, django_capture_on_commit_callbacks, run_tasks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         client_for(force_lead).post(
             invite_url(force_a), {"email": "x@force-a.example", "role": "member"}
         )
+    run_tasks()
     token = link_from(mail.outbox[0]).rstrip("/").rsplit("/", 1)[-1]
     invitation = Invitation.objects.get()
     assert invitation.token_hash != token
@@ -113,7 +115,7 @@ def test_inviting_refuses_other_methods(client_for, force_lead, force_a):
 
 
 def test_inviting_someone_already_a_member_is_refused_in_the_form(
-    client_for, force_lead, force_a, police_officer
+    client_for, force_lead, force_a, police_officer, run_tasks
 ):
     response = client_for(force_lead).post(
         invite_url(force_a), {"email": "OFFICER@force-a.example", "role": "member"}
@@ -121,11 +123,12 @@ def test_inviting_someone_already_a_member_is_refused_in_the_form(
     assert response.status_code == 200
     assert "already a member" in response.content.decode()
     assert not Invitation.objects.exists()
+    run_tasks()
     assert mail.outbox == []
 
 
 def test_inviting_again_replaces_the_open_invitation(
-    client_for, force_lead, force_a, django_capture_on_commit_callbacks
+    client_for, force_lead, force_a, django_capture_on_commit_callbacks, run_tasks
 ):
     client = client_for(force_lead)
     with django_capture_on_commit_callbacks(execute=True):
@@ -133,6 +136,7 @@ def test_inviting_again_replaces_the_open_invitation(
         client.post(invite_url(force_a), {"email": "x@force-a.example", "role": "lead"})
     assert Invitation.objects.count() == 2
     assert Invitation.objects.open().get().role == "lead"
+    run_tasks()
     old_link = link_from(mail.outbox[0])
     client.logout()
     client.get(old_link)
@@ -141,17 +145,18 @@ def test_inviting_again_replaces_the_open_invitation(
     assert "replaced by a newer one" in response.content.decode()
 
 
-def send_invitation(organisation, email, actor, capture, role="member") -> str:
+def send_invitation(organisation, email, actor, capture, run_tasks, role="member") -> str:
     """Invite someone as the service does, and return the link from the e-mail they get."""
     with capture(execute=True):
         invite_person(organisation=organisation, email=email, role=role, actor=actor)
+    run_tasks()
     return link_from(mail.outbox[-1])
 
 
 @pytest.fixture
-def invitation_link(force_lead, force_a, django_capture_on_commit_callbacks):
+def invitation_link(force_lead, force_a, django_capture_on_commit_callbacks, run_tasks):
     return send_invitation(
-        force_a, "new@force-a.example", force_lead, django_capture_on_commit_callbacks
+        force_a, "new@force-a.example", force_lead, django_capture_on_commit_callbacks, run_tasks
     )
 
 
@@ -252,10 +257,10 @@ def test_a_made_up_link_shows_a_clear_page(client, db):
 
 
 def test_someone_with_an_account_joins_by_giving_their_password(
-    client, force_lead, force_a, council_officer, django_capture_on_commit_callbacks
+    client, force_lead, force_a, council_officer, django_capture_on_commit_callbacks, run_tasks
 ):
     link = send_invitation(
-        force_a, council_officer.email, force_lead, django_capture_on_commit_callbacks
+        force_a, council_officer.email, force_lead, django_capture_on_commit_callbacks, run_tasks
     )
     wrong = accept(client, link, password="not my password")
     assert wrong.status_code == 200
@@ -268,13 +273,15 @@ def test_someone_with_an_account_joins_by_giving_their_password(
 
 
 def test_an_invitation_reactivates_a_deactivated_person_and_keeps_their_history(
-    client, force_lead, force_a, django_capture_on_commit_callbacks
+    client, force_lead, force_a, django_capture_on_commit_callbacks, run_tasks
 ):
     former = make_user("former@force-a.example", organisation=force_a, full_name="Old Name")
     Membership.objects.filter(user=former).update(is_active=False, deactivated_at=timezone.now())
     former.is_active = False
     former.save()
-    link = send_invitation(force_a, former.email, force_lead, django_capture_on_commit_callbacks)
+    link = send_invitation(
+        force_a, former.email, force_lead, django_capture_on_commit_callbacks, run_tasks
+    )
     response = accept(
         client,
         link,

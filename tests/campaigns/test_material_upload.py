@@ -35,7 +35,13 @@ def stored_files(settings) -> list[str]:
 
 
 def test_a_campaign_admin_uploads_a_poster_that_waits_for_review(
-    client_for, charity_admin, campaign, charity, settings, django_capture_on_commit_callbacks
+    client_for,
+    charity_admin,
+    campaign,
+    charity,
+    settings,
+    django_capture_on_commit_callbacks,
+    run_tasks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(charity_admin).post(add_url(campaign), poster_data())
@@ -55,6 +61,7 @@ def test_a_campaign_admin_uploads_a_poster_that_waits_for_review(
     # Stored under an unguessable name, not the uploaded one.
     assert "Launch" not in version.file.name
     assert AuditEntry.objects.filter(action="asset.submitted", material=material).exists()
+    run_tasks()
     assert mail.outbox == [], "the uploader is the only admin, so nobody else is told"
 
 
@@ -66,6 +73,7 @@ def test_a_partner_submits_material_that_only_they_and_the_admins_see(
     campaign,
     force_a,
     django_capture_on_commit_callbacks,
+    run_tasks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(police_officer).post(
@@ -77,6 +85,7 @@ def test_a_partner_submits_material_that_only_they_and_the_admins_see(
     assert response.status_code == 302
     material = Material.objects.get(title="Force poster")
     assert material.owner_organisation == force_a
+    run_tasks()
     assert [message.to for message in mail.outbox] == [[charity_admin.email]]
     assert "For your review" in mail.outbox[0].subject
     detail = reverse("campaigns:material-detail", args=[material.pk])

@@ -28,7 +28,12 @@ def submitted(campaign, force_a, police_officer):
 
 
 def test_an_admin_approves_and_the_version_becomes_current(
-    client_for, charity_admin, submitted, police_officer, django_capture_on_commit_callbacks
+    client_for,
+    charity_admin,
+    submitted,
+    police_officer,
+    django_capture_on_commit_callbacks,
+    run_tasks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(charity_admin).post(approve_url(submitted), {"comment": "Lovely"})
@@ -38,6 +43,7 @@ def test_an_admin_approves_and_the_version_becomes_current(
     assert version.decided_by == charity_admin
     assert version.decision_comment == "Lovely"
     assert version.decided_at is not None
+    run_tasks()
     assert [m.to for m in mail.outbox] == [[police_officer.email]]
     assert mail.outbox[0].subject == "Approved: Force poster"
     entry = AuditEntry.objects.get(action="asset.approved")
@@ -56,21 +62,33 @@ def test_asking_for_changes_needs_a_comment(client_for, charity_admin, submitted
 
 
 def test_the_submitter_is_told_what_to_change(
-    client_for, charity_admin, submitted, police_officer, django_capture_on_commit_callbacks
+    client_for,
+    charity_admin,
+    submitted,
+    police_officer,
+    django_capture_on_commit_callbacks,
+    run_tasks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
         client_for(charity_admin).post(changes_url(submitted), {"comment": "Add the logo"})
+    run_tasks()
     assert mail.outbox[0].to == [police_officer.email]
     assert "Add the logo" in mail.outbox[0].body
 
 
 def test_the_submitter_can_turn_decision_emails_off(
-    client_for, charity_admin, submitted, police_officer, django_capture_on_commit_callbacks
+    client_for,
+    charity_admin,
+    submitted,
+    police_officer,
+    django_capture_on_commit_callbacks,
+    run_tasks,
 ):
     police_officer.email_review_outcomes = False
     police_officer.save()
     with django_capture_on_commit_callbacks(execute=True):
         client_for(charity_admin).post(approve_url(submitted))
+    run_tasks()
     assert mail.outbox == []
 
 

@@ -46,7 +46,13 @@ def test_material_already_released_reads_released(client_for, charity_admin, cam
 
 
 def test_the_approval_mail_for_a_later_release_says_it_will_be_released(
-    client_for, charity_admin, campaign, force_a, police_officer, django_capture_on_commit_callbacks
+    client_for,
+    charity_admin,
+    campaign,
+    force_a,
+    police_officer,
+    django_capture_on_commit_callbacks,
+    run_tasks,
 ):
     material = make_material(
         campaign,
@@ -57,6 +63,7 @@ def test_the_approval_mail_for_a_later_release_says_it_will_be_released(
     )
     with django_capture_on_commit_callbacks(execute=True):
         client_for(charity_admin).post(reverse("campaigns:version-approve", args=[material.pk, 1]))
+    run_tasks()
     assert "It will be released to partners at" in mail.outbox[0].body
     assert "It is released" not in mail.outbox[0].body
 

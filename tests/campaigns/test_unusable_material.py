@@ -72,6 +72,7 @@ def test_the_link_in_a_withdrawal_mail_lands_on_the_explanation(
     council_b,
     campaign,
     django_capture_on_commit_callbacks,
+    run_tasks,
 ):
     material = make_material(campaign, title="Old card")
     material_services.record_downloads(
@@ -82,6 +83,7 @@ def test_the_link_in_a_withdrawal_mail_lands_on_the_explanation(
     )
     with django_capture_on_commit_callbacks(execute=True):
         material_services.withdraw(material, actor=charity_admin, reason="Out of date")
+    run_tasks()
     (message,) = [m for m in mail.outbox if council_officer.email in m.to]
     link = next(line for line in message.body.splitlines() if line.startswith("http://testserver"))
     response = client_for(council_officer).get(link.removeprefix("http://testserver"))

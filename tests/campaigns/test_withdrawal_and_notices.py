@@ -30,6 +30,7 @@ def test_withdrawing_tells_each_downloader_once(
     council_officer,
     campaign,
     django_capture_on_commit_callbacks,
+    run_tasks,
 ):
     material = make_material(campaign, title="Old card")
     downloaded_by(material, police_officer, police_officer, council_officer)
@@ -41,6 +42,7 @@ def test_withdrawing_tells_each_downloader_once(
     material.refresh_from_db()
     assert material.withdrawn_by == charity_admin
     assert material.withdrawal_reason == "Wrong number"
+    run_tasks()
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         [police_officer.email, council_officer.email]
     )
@@ -118,12 +120,13 @@ def test_withdrawing_needs_sign_in_and_refuses_other_methods(
 
 
 def test_released_material_is_announced_once_to_the_partner_members_it_is_for(
-    campaign, police_officer, council_officer, force_lead, charity_admin
+    campaign, police_officer, council_officer, force_lead, charity_admin, run_tasks
 ):
     make_material(campaign, title="For police", audience="police_forces")
     council_officer.email_new_material = False
     council_officer.save()
     assert announce_released_material() == 2
+    run_tasks()
     assert sorted(m.to[0] for m in mail.outbox) == sorted([police_officer.email, force_lead.email])
     assert mail.outbox[0].subject == "New campaign material: For police"
     mail.outbox.clear()
@@ -142,8 +145,9 @@ def test_material_is_announced_only_when_its_release_time_comes(campaign, police
     assert announce_released_material(now=release) == 1
 
 
-def test_deactivated_people_are_not_emailed(campaign, force_a):
+def test_deactivated_people_are_not_emailed(campaign, force_a, run_tasks):
     person = make_user(organisation=force_a, is_active=False)
     make_material(campaign)
     announce_released_material()
+    run_tasks()
     assert person.email not in [m.to[0] for m in mail.outbox]

@@ -37,14 +37,17 @@ from campaigns.models import (
     Channel,
     Download,
     EnforcementFigures,
+    Export,
     FigureImport,
     HelpSeekerFigure,
     LocalisedTemplate,
     Material,
     PartnerVisits,
+    ReleaseNotice,
     WithdrawalNotice,
 )
 from campaigns.models.downloads import DownloadSummary
+from outbox.models import OutgoingEmail
 from portal import backup
 from tests.factories import (
     make_campaign,
@@ -80,6 +83,20 @@ def a_row_through_every_link(
         withdrawn_at=now, withdrawn_by=person, withdrawal_reason="Out of date"
     )
     WithdrawalNotice.objects.create(user=person, material=withdrawn, created_at=now)
+    ReleaseNotice.objects.create(user=person, material=material, created_at=now)
+    Export.objects.create(
+        requested_by=person, kind="activity", format="csv", filename="a.csv", created_at=now
+    )
+    OutgoingEmail.objects.create(
+        key="test:1",
+        template="material_released",
+        to=person.email,
+        subject="New campaign material: Launch poster",
+        text="",
+        html="",
+        created_at=now,
+        next_attempt_at=now,
+    )
     Download.objects.create(
         material=material,
         version=material.versions.get(),
@@ -711,3 +728,75 @@ def test_a_backup_is_only_written_into_an_empty_folder(tmp_path, db):
     (folder / "something").write_text("already here")
     with pytest.raises(CommandError, match="not empty"):
         call_command("backup_portal", str(folder), stdout=io.StringIO())
+
+
+def test_anonymisation_can_be_handed_to_the_task_worker(settings, police_officer, run_tasks):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.DEACTIVATED_RETENTION_DAYS = 365
+    deactivate(police_officer, days_ago=400)
+    output = anonymise("--enqueue")
+    assert "Queued for the task worker" in output
+    police_officer.refresh_from_db()
+    assert police_officer.full_name != f"Former member {police_officer.pk}", "not yet: queued"
+    run_tasks()
+    police_officer.refresh_from_db()
+    assert police_officer.full_name == f"Former member {police_officer.pk}"
+    assert DBTaskResult.objects.get().return_value == [police_officer.pk]
+
+
+def test_retention_can_be_handed_to_the_task_worker(
+    settings, campaign, police_officer, force_a, run_tasks
+):
+    settings.DOWNLOAD_RETENTION_DAYS = 730
+    material = make_material(campaign)
+    make_download(material, police_officer, force_a, timezone.now() - timedelta(days=800))
+    assert "Queued for the task worker" in apply_retention("--enqueue")
+    assert Download.objects.count() == 1
+    run_tasks()
+    assert Download.objects.count() == 0
+    assert DownloadSummary.objects.get(material=material).downloads == 1
+
+
+def test_old_outgoing_email_and_old_exports_are_deleted(settings, police_officer, run_tasks):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    settings.OUTBOX_RETENTION_DAYS, settings.EXPORT_RETENTION_DAYS = 90, 7
+    now = timezone.now()
+
+    def email(key, status, days_ago):
+        return OutgoingEmail.objects.create(
+            key=key,
+            template="invitation",
+            to=police_officer.email,
+            subject="s",
+            text="",
+            html="",
+            status=status,
+            sent_at=now if status == "sent" else None,
+            created_at=now - timedelta(days=days_ago),
+            next_attempt_at=now,
+        )
+
+    old_sent, recent = email("a", "sent", 100), email("b", "sent", 10)
+    waiting = email("c", "pending", 100)
+    export = Export(
+        requested_by=police_officer,
+        kind="activity",
+        format="csv",
+        filename="a.csv",
+        created_at=now - timedelta(days=8),
+    )
+    export.file.save("a.csv", ContentFile(b"Campaign\r\n"), save=False)
+    export.save()
+    name = export.file.name
+    output = apply_retention("--dry-run")
+    assert "Would delete 1 outgoing e-mail record(s) older than 90 days." in output
+    assert OutgoingEmail.objects.count() == 3 and Export.objects.exists()
+    output = apply_retention()
+    assert "Deleted 1 export(s) older than 7 days." in output
+    assert set(OutgoingEmail.objects.all()) == {recent, waiting}, "waiting mail is never deleted"
+    assert not OutgoingEmail.objects.filter(pk=old_sent.pk).exists()
+    assert not Export.objects.exists()
+    assert not default_storage.exists(name)

@@ -341,7 +341,7 @@ def add_version_in_review(material: Material, by) -> MaterialVersion:
 
 @pytest.mark.django_db(transaction=True)
 def test_an_approval_whose_audit_entry_cannot_be_written_changes_nothing(
-    client_for, charity_admin, police_officer, force_a, campaign
+    client_for, charity_admin, police_officer, force_a, campaign, run_tasks
 ):
     material = make_material(
         campaign, owner=force_a, approved=False, by=police_officer, title="Force poster"
@@ -356,12 +356,13 @@ def test_an_approval_whose_audit_entry_cannot_be_written_changes_nothing(
     assert (version.decided_by, version.decided_at, version.decision_comment) == (None, None, "")
     assert not MaterialVersion.objects.filter(status=MaterialVersion.Status.APPROVED).exists()
     assert not AuditEntry.objects.exists()
+    run_tasks()
     assert mail.outbox == [], "nobody is told of a decision that was not made"
 
 
 @pytest.mark.django_db(transaction=True)
 def test_approving_a_new_version_without_its_audit_entry_keeps_the_old_one_current(
-    client_for, charity_admin, police_officer, force_a, campaign
+    client_for, charity_admin, police_officer, force_a, campaign, run_tasks
 ):
     """Approving version 2 first supersedes version 1: that too must be undone."""
     material = make_material(campaign, owner=force_a, by=charity_admin, title="Force poster")
@@ -373,12 +374,13 @@ def test_approving_a_new_version_without_its_audit_entry_keeps_the_old_one_curre
     assert_error_page(response)
     statuses = dict(material.versions.values_list("number", "status"))
     assert statuses == {1: MaterialVersion.Status.APPROVED, 2: MaterialVersion.Status.IN_REVIEW}
+    run_tasks()
     assert mail.outbox == []
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_withdrawal_whose_audit_entry_cannot_be_written_changes_nothing(
-    client_for, charity_admin, police_officer, campaign
+    client_for, charity_admin, police_officer, campaign, run_tasks
 ):
     material = make_material(campaign, title="Old card")
     material_services.record_downloads(
@@ -405,6 +407,7 @@ def test_a_withdrawal_whose_audit_entry_cannot_be_written_changes_nothing(
     assert material.revision == revision
     assert not WithdrawalNotice.objects.exists()
     assert AuditEntry.objects.count() == audit_entries
+    run_tasks()
     assert mail.outbox == [], "downloaders are not told of a withdrawal that did not happen"
     assert material.versions.get().status == MaterialVersion.Status.APPROVED
     assert client.get(reverse("campaigns:material-detail", args=[material.pk])).status_code == 200

@@ -263,3 +263,58 @@ def test_without_scanning_files_are_served_as_before(
         .status_code
         == 200
     )
+
+
+def test_a_file_too_big_to_scan_in_the_request_is_scanned_by_the_worker(
+    client_for, charity_admin, campaign, clamd, settings, run_tasks
+):
+    settings.SCAN_IN_REQUEST_MAX_MB = 0  # every file counts as big here
+    before = clamd.scans()
+    response = upload(client_for(charity_admin), campaign, b"Key messages for the launch.\n")
+    assert response.status_code == 302
+    assert clamd.scans() == before, "the uploader did not wait for the scan"
+    version = MaterialVersion.objects.get()
+    assert not version.virus_checked
+    run_tasks()
+    assert clamd.scans() == before + 1
+    version.refresh_from_db()
+    assert version.virus_checked
+
+
+def test_an_infected_big_file_stays_blocked_and_is_reported(
+    client_for, charity_admin, campaign, clamd, settings, run_tasks, caplog
+):
+    import json
+    import logging
+
+    caplog.set_level(logging.WARNING, logger="portal.security")
+    settings.SCAN_IN_REQUEST_MAX_MB = 0
+    upload(client_for(charity_admin), campaign, b"Notes " + MARKER + b"\n")
+    material = Material.objects.get()
+    run_tasks()
+    assert not material.versions.get().virus_checked
+    events = [
+        json.loads(record.getMessage())
+        for record in caplog.records
+        if record.name == "portal.security"
+    ]
+    assert any(
+        event["event"] == "file.infected" and SIGNATURE in event["finding"] for event in events
+    )
+
+
+def test_a_scan_the_scanner_could_not_answer_is_retried_later(
+    client_for, charity_admin, campaign, settings, run_tasks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    with socket.create_server(("127.0.0.1", 0)) as placeholder:
+        port = placeholder.getsockname()[1]
+    settings.CLAMAV_ADDRESS = f"127.0.0.1:{port}"  # nothing listens there now
+    settings.SCAN_IN_REQUEST_MAX_MB = 0
+    response = upload(client_for(charity_admin), campaign, b"Key messages.\n")
+    assert response.status_code == 302
+    run_tasks()
+    assert not MaterialVersion.objects.get().virus_checked
+    assert DBTaskResult.objects.filter(status="FAILED").count() == 1
+    assert DBTaskResult.objects.filter(status="READY").count() == 1, "tried again after a while"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_int, env_list
+from portal.env import env_bool, env_int, env_int_list, env_list
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -120,7 +120,33 @@ def test_make_run_hands_its_port_to_the_demo_and_the_server():
         text=True,
         timeout=60,
     )
-    lines = [line for line in result.stdout.splitlines() if "manage.py" in line]
-    serving = next(line for line in lines if "runserver" in line)
-    assert "PORT=8123" in serving and "127.0.0.1:8123" in serving
+    lines = result.stdout.splitlines()
+    # The web server and the task worker start together from the Procfile (honcho), which gives
+    # the web server the port it is started with and the worker the same e-mailed address.
+    serving = next(line for line in lines if "honcho" in line)
+    assert "PORT=8123" in serving and "--port 8123" in serving
     assert "PORT=8123" in next(line for line in lines if "load_demo" in line)
+    procfile = (ROOT / "Procfile").read_text()
+    assert "runserver 127.0.0.1:${PORT}" in procfile
+    assert "PORTAL_BASE_URL=${PORTAL_BASE_URL:-http://127.0.0.1:${WEB_PORT}}" in procfile
+
+
+def test_env_int_list_reads_delays_and_refuses_nonsense(monkeypatch):
+    monkeypatch.setenv("DELAYS", "60, 300,900")
+    assert env_int_list("DELAYS", [1]) == [60, 300, 900]
+    monkeypatch.setenv("DELAYS", "60,soon")
+    with pytest.raises(ImproperlyConfigured, match="DELAYS must be whole numbers"):
+        env_int_list("DELAYS", [1])
+
+
+@pytest.mark.parametrize(
+    "env,message",
+    [
+        ({"TASKS_BACKEND": "celery"}, "TASKS_BACKEND must be one of database, rq, immediate"),
+        ({"TASKS_BACKEND": "rq"}, "TASKS_BACKEND=rq needs REDIS_URL"),
+    ],
+)
+def test_a_bad_task_backend_stops_start_up_saying_what_to_set(env, message):
+    result = run_django(["check"], DEBUG="true", **env)
+    assert result.returncode != 0
+    assert message in result.stderr

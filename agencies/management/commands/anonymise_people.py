@@ -3,9 +3,10 @@
 from argparse import ArgumentParser
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from agencies.retention import anonymise_people
+from agencies.tasks import anonymise_people_task
 
 
 class Command(BaseCommand):
@@ -17,10 +18,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="Hand the job to the task worker instead of running it here.",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Say who would be anonymised; change nothing."
         )
 
-    def handle(self, *args: object, dry_run: bool, **options: object) -> None:
+    def handle(self, *args: object, dry_run: bool, enqueue: bool, **options: object) -> None:
+        if enqueue:
+            if dry_run:
+                raise CommandError("--dry-run runs here: leave out --enqueue.")
+            result = anonymise_people_task.enqueue()
+            self.stdout.write(f"Queued for the task worker (task {result.id}).")
+            return
         done = anonymise_people(dry_run=dry_run)
         verb = "Would anonymise" if dry_run else "Anonymised"
         # Account numbers only: the command's output ends up in logs, which must not hold names.

@@ -5,10 +5,11 @@ from campaigns.services.notifications import announce_released_material
 
 class Command(BaseCommand):
     help = (
-        "E-mail partner members about approved material whose release time has come. Run it every "
-        "few minutes from cron; each piece of material is announced once."
+        "Tell partner members about approved material whose release time has come: one e-mail per "
+        "person per campaign, queued for the task worker. Run it every few minutes from cron; each "
+        "piece of material is announced once."
     )
 
     def handle(self, *args, **options):
-        sent = announce_released_material()
-        self.stdout.write(f"{sent} e-mail{'s' if sent != 1 else ''} sent.")
+        queued = announce_released_material()
+        self.stdout.write(f"{queued} e-mail{'s' if queued != 1 else ''} queued.")

@@ -8,31 +8,56 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from audit.retention import summarise_old_audit_entries
-from campaigns.retention import summarise_old_downloads
+from campaigns.retention import delete_old_exports, summarise_old_downloads
 from lib.held_uploads import HOLD_MINUTES, remove_stale_held_uploads
 from lib.retention import RetentionError, Summarised
+from outbox.retention import delete_old_email
+from portal.tasks import apply_retention_task
 
 
 class Command(BaseCommand):
     help = (
         "Count downloads older than DOWNLOAD_RETENTION_DAYS into monthly download summaries and "
         "audit entries older than AUDIT_RETENTION_DAYS into monthly audit summaries, then delete "
-        "them; remove uploads held for a form longer than an hour. Run it daily from cron; "
-        "running it again adds only what has aged since."
+        "them; remove uploads held for a form longer than an hour; delete outgoing e-mail "
+        "records older than OUTBOX_RETENTION_DAYS and big exports older than "
+        "EXPORT_RETENTION_DAYS. Run it daily from cron; running it again adds only what has aged "
+        "since."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="Hand the job to the task worker instead of running it here.",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Say what would be done; change nothing."
         )
 
-    def handle(self, *args: object, dry_run: bool, **options: object) -> None:
+    def handle(self, *args: object, dry_run: bool, enqueue: bool, **options: object) -> None:
+        if enqueue:
+            if dry_run:
+                raise CommandError("--dry-run runs here: leave out --enqueue.")
+            result = apply_retention_task.enqueue()
+            self.stdout.write(f"Queued for the task worker (task {result.id}).")
+            return
         now = timezone.now()
         try:
             downloads = summarise_old_downloads(now=now, dry_run=dry_run)
             self._report(downloads, "downloads", settings.DOWNLOAD_RETENTION_DAYS, dry_run)
             entries = summarise_old_audit_entries(now=now, dry_run=dry_run)
             self._report(entries, "audit entries", settings.AUDIT_RETENTION_DAYS, dry_run)
+            verb = "Would delete" if dry_run else "Deleted"
+            emails = delete_old_email(now=now, dry_run=dry_run)
+            self.stdout.write(
+                f"{verb} {emails} outgoing e-mail record(s) older than "
+                f"{settings.OUTBOX_RETENTION_DAYS} days."
+            )
+            exports = delete_old_exports(now=now, dry_run=dry_run)
+            self.stdout.write(
+                f"{verb} {exports} export(s) older than {settings.EXPORT_RETENTION_DAYS} days."
+            )
         except RetentionError as error:
             raise CommandError(str(error)) from error
         held = remove_stale_held_uploads(now=now, dry_run=dry_run)
