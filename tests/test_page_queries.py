@@ -59,6 +59,8 @@ PAGES = {
             "its tags",
             "its audience organisations",
             "its versions with their uploaders",
+            "whether it was made from a template (localised material)",
+            "whether it is a template itself",
         ],
     ),
     "activity list": (
@@ -101,6 +103,9 @@ PAGES = {
             "the before-and-after figures",
             "records by month (the timeline)",
             "the months that have figures (what is missing)",
+            "records by partner (beside the visits their links brought)",
+            "help-page visits by partner and medium",
+            "the partners with their organisations (for the visits table)",
         ],
     ),
 }

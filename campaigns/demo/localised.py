@@ -168,8 +168,10 @@ def load_poster(summary, cast: Cast, campaign: Campaign, loader: ToolkitLoader) 
         window=None,
         entered={},
         title=f"{force} co-branded poster",
+        notify=False,
     )
     loader.approve_latest(version.material)
+    loader.announced(version.material)
 
 
 def load(summary, cast: Cast, campaigns: dict[str, Campaign]) -> None:
@@ -211,8 +213,10 @@ def _generate_release(cast, south_west, loader, template, council) -> None:
         window=localising.year_window(FIGURES_YEAR),
         entered=quotes(),
         title=LOCAL_TITLE,
+        notify=False,
     )
     local = version.material
+    loader.announced(local)
     local.audience_organisations.set(
         [
             council,

@@ -144,9 +144,12 @@ class ToolkitLoader:
             content=content,
             notify=False,
         )
-        # The demo tells its own story: nobody is e-mailed about its material, now or later.
-        Material.objects.filter(pk=version.material_id).update(release_notified_at=timezone.now())
+        self.announced(version.material)
         return version.material, True
+
+    def announced(self, material: Material) -> None:
+        """The demo tells its own story: nobody is e-mailed about its material, now or later."""
+        Material.objects.filter(pk=material.pk).update(release_notified_at=timezone.now())
 
     def approve_latest(self, material: Material) -> MaterialVersion:
         version = material.versions.get(status=MaterialVersion.Status.IN_REVIEW)

@@ -341,6 +341,7 @@ def make_localised(
     submission_key: uuid.UUID | None = None,
     address: str | None = None,
     title: str = "",
+    notify: bool = True,
 ) -> MaterialVersion:
     """The partner's own material from the template, with its values, submitted for review.
 
@@ -371,6 +372,7 @@ def make_localised(
             content=_content(made, template, organisation),
             submission_key=submission_key,
             address=address,
+            notify=notify,
         )
         if hasattr(submitted, "generated"):
             return submitted  # the same form, submitted twice
