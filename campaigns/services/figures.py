@@ -111,9 +111,12 @@ def max_import_bytes() -> int:
 # --- Reading the file ----------------------------------------------------------------------------
 
 
-def _read_rows(uploaded: UploadedFile) -> tuple[str, list[tuple[int, dict]]]:
-    """The file's extension and data rows as (line, {column: value}); ValidationError for a
-    problem with the whole file."""
+def read_table(
+    uploaded: UploadedFile, *, columns: list[str], rows_are: str, optional: str = ""
+) -> tuple[str, list[tuple[int, dict]]]:
+    """A person's spreadsheet (CSV or Excel), checked like every upload: its extension and data
+    rows as (line, {column: value}), blank rows skipped; ValidationError for a problem with the
+    whole file. rows_are names what the rows hold ("figures"), for the messages."""
     checked = uploads.check_upload(
         uploaded,
         allowed={uploads.XLSX, uploads.TEXT},
@@ -126,13 +129,13 @@ def _read_rows(uploaded: UploadedFile) -> tuple[str, list[tuple[int, dict]]]:
     else:
         table = _csv_table(checked.content.read())
     if not table:
-        raise ValidationError("The file is empty: it has no header row and no figures.")
+        raise ValidationError(f"The file is empty: it has no header row and no {rows_are}.")
     header = [str(cell or "").strip().lower() for cell in table[0][1]]
-    missing = [column for column in COLUMNS if column not in header]
+    missing = [column for column in columns if column not in header]
     if missing:
         found = ", ".join(name for name in header if name) or "nothing"
         raise ValidationError(
-            f"The first row must name the columns {', '.join(COLUMNS)} (and optionally note). "
+            f"The first row must name the columns {', '.join(columns)}{optional}. "
             f"It is missing {', '.join(missing)}; it has {found}."
         )
     rows = []
@@ -142,8 +145,14 @@ def _read_rows(uploaded: UploadedFile) -> tuple[str, list[tuple[int, dict]]]:
             continue
         rows.append((line, values))
     if not rows:
-        raise ValidationError("The file has a header row but no figures.")
+        raise ValidationError(f"The file has a header row but no {rows_are}.")
     return (".xlsx" if checked.content_type == uploads.XLSX else ".csv"), rows
+
+
+def _read_rows(uploaded: UploadedFile) -> tuple[str, list[tuple[int, dict]]]:
+    return read_table(
+        uploaded, columns=COLUMNS, rows_are="figures", optional=" (and optionally note)"
+    )
 
 
 def _csv_table(data: bytes) -> list[tuple[int, list]]:
@@ -360,7 +369,9 @@ def check_rows(parsed: list[Row]) -> Preview:
 def preview_file(uploaded: UploadedFile) -> Preview:
     """Everything the import would do, or every error with its line, before anything is saved."""
     try:
-        extension, rows = _read_rows(uploaded)
+        extension, rows = read_table(
+            uploaded, columns=COLUMNS, rows_are="figures", optional=" (and optionally note)"
+        )
     except ValidationError as problem:
         return Preview(errors=[(None, message) for message in problem.messages])
     parsed, errors = _parse(rows)

@@ -6,7 +6,6 @@ Only counts are read and stored: a row is a partner, a kind of link, a period an
 
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, Sum
@@ -15,14 +14,7 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from audit.services import record
 from campaigns.models import Activity, Campaign, PartnerVisits
-from campaigns.services.figures import (
-    _csv_table,
-    _xlsx_table,
-    max_import_bytes,
-    parse_count,
-    parse_period,
-)
-from lib import uploads
+from campaigns.services.figures import parse_count, parse_period, read_table
 
 COLUMNS = ("utm_source", "utm_medium", "utm_campaign", "period", "visits")
 
@@ -35,33 +27,7 @@ class VisitsImport:
 
 
 def _rows(uploaded: UploadedFile) -> list[tuple[int, dict]]:
-    checked = uploads.check_upload(
-        uploaded,
-        allowed={uploads.XLSX, uploads.TEXT},
-        max_bytes=max_import_bytes(),
-        what="spreadsheet",
-    )
-    checked.content.seek(0)
-    if checked.content_type == uploads.XLSX:
-        table = _xlsx_table(checked.content)
-    else:
-        table = _csv_table(checked.content.read())
-    if not table:
-        raise ValidationError("The file is empty.")
-    header = [str(cell or "").strip().lower() for cell in table[0][1]]
-    missing = [column for column in COLUMNS if column not in header]
-    if missing:
-        raise ValidationError(
-            f"The first row must name the columns {', '.join(COLUMNS)}; it is missing "
-            f"{', '.join(missing)}."
-        )
-    rows = []
-    for line, cells in table[1:]:
-        values = dict(zip(header, cells, strict=False))
-        if any(value not in (None, "") for value in values.values()):
-            rows.append((line, values))
-    if not rows:
-        raise ValidationError("The file has a header row but no visits.")
+    _extension, rows = read_table(uploaded, columns=COLUMNS, rows_are="visits")
     return rows
 
 
