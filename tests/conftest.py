@@ -18,6 +18,27 @@ from tests.factories import (
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_request_at_a_time_on_sqlite():
+    """On SQLite the test database lives in memory, and the live server's threads share its one
+    connection: two requests at once (a page and its preview, say) then fail with "cannot open
+    savepoint - SQL statements in progress", which no deployment has, since each server process
+    has its own connection. There the live server answers one request at a time (it then closes
+    each connection, so browsers do not wait on a kept-alive one)."""
+    from django.core.servers.basehttp import WSGIServer
+    from django.db import connection
+    from django.test.testcases import LiveServerThread
+
+    class OneRequestAtATime(WSGIServer):
+        # The live server's own thread already uses the shared connection, so the threaded
+        # server's hand-over of it to each request thread is not needed.
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)
+
+    if connection.vendor == "sqlite":
+        LiveServerThread.server_class = OneRequestAtATime
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # Argon2 is deliberately slow; the suite signs people in hundreds of times.
