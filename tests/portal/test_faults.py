@@ -5,6 +5,7 @@ cannot be created, a database that refuses audit entries) and drives the real vi
 portal's own code is mocked.
 """
 
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
 
+from agencies.sessions import LAST_SEEN_AT
 from audit.models import AuditEntry
 from campaigns.models import (
     Activity,
@@ -472,6 +474,10 @@ def test_a_database_failure_while_saving_the_session_shows_the_error_page(
         )
     client = client_for(police_officer)
     client.raise_request_exception = False
+    # A GET saves the session only when the last recorded activity is a minute old: make it so.
+    session = client.session
+    session[LAST_SEEN_AT] = time.time() - 120
+    session.save()
     with connection.cursor() as cursor:
         cursor.execute(POSTGRESQL_SESSIONS_DOWN)
     try:
