@@ -14,11 +14,12 @@ from the very next request.
 import functools
 
 from django.contrib.auth.backends import ModelBackend
-from django.db import connections, models, router
+from django.db import models, router
 from django.db.models import FilteredRelation, Q
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import ForceArea, Membership, Organisation, Region, User
+from lib.precompiled import PrecompiledQuery
 
 # The related objects loaded with the person: (path in the query, model, how it hangs off its
 # parent: the parent's path and the field name). "membership" and "device" are the filtered joins.
@@ -49,59 +50,29 @@ def _attnames(model: type[models.Model]) -> list[str]:
     return [field.attname for field in model._meta.concrete_fields]
 
 
-_SENTINEL_ID = -7_301_985_466  # stands for the person's id in the query compiled once
-_compiled: dict[tuple[str, str], tuple[str, list, list, list[str]]] = {}
-
-
-def _query(database: str) -> tuple[str, list, list, list[str]]:
-    """The query's SQL and parameters (with the sentinel for the person's id), the converters
-    of its columns and the person's field names, compiled once per database: the ORM takes
-    longer to build a query of this many joined columns than the database takes to answer it."""
-    key = (database, connections[database].vendor)
-    if key not in _compiled:
-        user_fields = _attnames(User)
-        columns = list(user_fields)
-        for path, model, _, _ in _RELATED:
-            columns += [f"{path}__{name}" for name in _attnames(model)]
-        queryset = (
-            User._default_manager.using(database)
-            .filter(pk=_SENTINEL_ID)
-            .annotate(
-                **{
-                    _MEMBERSHIP: FilteredRelation(
-                        "memberships", condition=Q(memberships__is_active=True)
-                    ),
-                    _DEVICE: FilteredRelation(
-                        "totpdevice", condition=Q(totpdevice__confirmed=True)
-                    ),
-                }
-            )
-            .order_by(f"{_MEMBERSHIP}__organisation__name", f"{_MEMBERSHIP}__pk", f"{_DEVICE}__pk")
-            .values_list(*columns)
+def _person_query(database: str, user_id: object):
+    columns = list(_attnames(User))
+    for path, model, _, _ in _RELATED:
+        columns += [f"{path}__{name}" for name in _attnames(model)]
+    return (
+        User._default_manager.using(database)
+        .filter(pk=user_id)
+        .annotate(
+            **{
+                _MEMBERSHIP: FilteredRelation(
+                    "memberships", condition=Q(memberships__is_active=True)
+                ),
+                _DEVICE: FilteredRelation("totpdevice", condition=Q(totpdevice__confirmed=True)),
+            }
         )
-        compiler = queryset.query.get_compiler(database)
-        sql, params = compiler.as_sql()
-        selected = [column[0] for column in compiler.select[: compiler.col_count]]
-        converters = list(compiler.get_converters(selected).items())
-        _compiled[key] = (sql, list(params), converters, user_fields)
-    return _compiled[key]
+        .order_by(f"{_MEMBERSHIP}__organisation__name", f"{_MEMBERSHIP}__pk", f"{_DEVICE}__pk")
+        .values_list(*columns)
+    )
 
 
-def _rows(user_id) -> list[list]:
-    database = router.db_for_read(User)
-    sql, params, converters, _ = _query(database)
-    connection = connections[database]
-    bound = [user_id if value == _SENTINEL_ID else value for value in params]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, bound)
-        rows = [list(row) for row in cursor.fetchall()]
-    for row in rows:
-        for position, (functions, expression) in converters:
-            value = row[position]
-            for function in functions:
-                value = function(value, expression, connection)
-            row[position] = value
-    return rows
+# The ORM takes longer to build a query of this many joined columns than the database takes to
+# answer it, so it is built once per process (the sentinel stands for the person's id).
+_PERSON = PrecompiledQuery("person", _person_query, sentinel=-7_301_985_466)
 
 
 def load_person(user_id) -> User | None:
@@ -113,14 +84,14 @@ def load_person(user_id) -> User | None:
     except (TypeError, ValueError):
         return None
     database = router.db_for_read(User)
-    user_fields = _query(database)[3]
+    user_fields = _attnames(User)
     spans = {}
     position = len(user_fields)
     for path, model, _, _ in _RELATED:
         names = _attnames(model)
         spans[path] = (position, names)
         position += len(names)
-    rows = _rows(user_id)
+    rows = _PERSON.rows(database, user_id)
     if not rows:
         return None
     user = User.from_db(database, user_fields, rows[0][: len(user_fields)])

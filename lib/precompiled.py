@@ -1,0 +1,90 @@
+"""Queries that every signed-in request runs, with their SQL built by the ORM once per process.
+
+Building a query (filters, joins, the compiler's SQL) costs the ORM more Python than the database
+takes to answer a lookup by primary key: for the two queries of every signed-in request (the
+session, and the person with their memberships) it was most of the request's time. A
+PrecompiledQuery builds its queryset once per database with a sentinel in place of the one value
+that varies, keeps the SQL, the parameters and the columns' converters, and afterwards runs the
+SQL with the real value in the sentinel's place. The rows are what `values_list` would give.
+
+On PostgreSQL the SQL is also a prepared statement of each connection: planning a query of six
+joins took the server 0.6 ms of its 0.7 ms (EXPLAIN ANALYZE on the demo), and a prepared
+statement is planned once per connection instead of on every request.
+"""
+
+import re
+import weakref
+from collections.abc import Callable
+
+from django.db import connections
+from django.db.models import QuerySet
+
+# psycopg2's placeholders (%s, and %% for a literal %), as PREPARE's numbered parameters.
+_PLACEHOLDER = re.compile(r"%([s%])")
+
+
+class PrecompiledQuery:
+    """`build(database, sentinel)` returns a values_list queryset that uses `sentinel` exactly
+    once as a parameter; `rows(database, value)` runs it for `value`."""
+
+    def __init__(
+        self, name: str, build: Callable[[str, object], QuerySet], sentinel: object
+    ) -> None:
+        if not name.isidentifier():
+            raise ValueError(f"{name!r} cannot name a prepared statement")
+        self._statement = f"precompiled_{name}"
+        self._build = build
+        self._sentinel = sentinel
+        self._compiled: dict[tuple[str, str], tuple[str, list, int, list]] = {}
+        # The PostgreSQL connections (psycopg2's own) that have the statement prepared: a new
+        # connection (after CONN_MAX_AGE, or a database restart) prepares it again.
+        self._prepared_on: weakref.WeakSet = weakref.WeakSet()
+
+    def _compile(self, database: str) -> tuple[str, list, int, list]:
+        # The vendor is part of the key: the test suite switches a database alias's engine.
+        key = (database, connections[database].vendor)
+        if key not in self._compiled:
+            compiler = self._build(database, self._sentinel).query.get_compiler(database)
+            sql, params = compiler.as_sql()
+            params = list(params)
+            positions = [index for index, value in enumerate(params) if value == self._sentinel]
+            if len(positions) != 1:
+                raise ValueError(
+                    f"the query must use its sentinel exactly once, not {len(positions)} times"
+                )
+            selected = [column[0] for column in compiler.select[: compiler.col_count]]
+            converters = list(compiler.get_converters(selected).items())
+            self._compiled[key] = (sql, params, positions[0], converters)
+        return self._compiled[key]
+
+    def rows(self, database: str, value: object) -> list[list]:
+        sql, params, position, converters = self._compile(database)
+        bound = list(params)
+        bound[position] = value
+        connection = connections[database]
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                self._execute_prepared(connection, cursor, sql, bound)
+            else:
+                cursor.execute(sql, bound)
+            rows = [list(row) for row in cursor.fetchall()]
+        for row in rows:
+            for column, (functions, expression) in converters:
+                converted = row[column]
+                for function in functions:
+                    converted = function(converted, expression, connection)
+                row[column] = converted
+        return rows
+
+    def _execute_prepared(self, connection, cursor, sql: str, bound: list) -> None:
+        if connection.connection not in self._prepared_on:
+            numbers = iter(range(1, len(bound) + 1))
+            numbered = _PLACEHOLDER.sub(
+                lambda match: "%" if match[1] == "%" else f"${next(numbers)}", sql
+            )
+            # On psycopg2's own cursor: preparing is once per connection, not a query of the
+            # request that happens to come first, so Django's query log does not count it.
+            cursor.cursor.execute(f"PREPARE {self._statement} AS {numbered}")
+            self._prepared_on.add(connection.connection)
+        placeholders = ", ".join(["%s"] * len(bound))
+        cursor.execute(f"EXECUTE {self._statement}({placeholders})", bound)

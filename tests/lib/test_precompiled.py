@@ -1,0 +1,64 @@
+"""Queries built once per process (lib.precompiled): the rows are what the ORM's own query gives,
+and on PostgreSQL the prepared statement survives a new connection."""
+
+import pytest
+from django.db import connection
+
+from agencies.models import Organisation
+from lib.precompiled import PrecompiledQuery
+from tests.factories import make_organisation
+
+pytestmark = pytest.mark.django_db
+
+
+def _organisations_named(database: str, name: object):
+    return (
+        Organisation.objects.using(database)
+        .filter(name=name, is_active=True)
+        .order_by("pk")
+        .values_list("pk", "name", "created_at")
+    )
+
+
+def test_the_rows_are_those_of_the_query_it_was_built_from():
+    make_organisation("Avon and Somerset Police")
+    make_organisation("Avon and Somerset Police 100% local")
+    query = PrecompiledQuery("organisations_named", _organisations_named, sentinel="\x00name")
+    for name in ["Avon and Somerset Police", "Avon and Somerset Police 100% local", "nobody"]:
+        expected = [list(row) for row in _organisations_named("default", name)]
+        assert query.rows("default", name) == expected
+    # The converters ran: the date comes back as the model's type, not the database's text.
+    assert query.rows("default", "Avon and Somerset Police")[0][2].tzinfo is not None
+
+
+def test_a_query_must_use_its_sentinel_exactly_once():
+    query = PrecompiledQuery(
+        "twice",
+        lambda database, value: Organisation.objects.filter(name=value, slug=value).values_list(
+            "pk"
+        ),
+        sentinel="\x00twice",
+    )
+    with pytest.raises(ValueError, match="exactly once, not 2 times"):
+        query.rows("default", "a")
+
+
+def test_a_name_that_cannot_name_a_statement_is_refused():
+    with pytest.raises(ValueError):
+        PrecompiledQuery("no spaces; DROP", _organisations_named, sentinel="x")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_new_connection_prepares_the_statement_again():
+    organisation = make_organisation("Police Scotland")
+    query = PrecompiledQuery("reconnects", _organisations_named, sentinel="\x00name")
+    assert query.rows("default", "Police Scotland")[0][0] == organisation.pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE name = 'precompiled_reconnects'"
+        )
+        assert cursor.fetchone() == (1,)
+    # What a database restart or CONN_MAX_AGE does: the next request has a new connection.
+    connection.close()
+    assert query.rows("default", "Police Scotland")[0][0] == organisation.pk
