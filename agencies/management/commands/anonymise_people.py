@@ -1,38 +1,23 @@
 """Anonymise people deactivated longer ago than DEACTIVATED_RETENTION_DAYS."""
 
-from argparse import ArgumentParser
-
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
 
 from agencies.retention import anonymise_people
 from agencies.tasks import anonymise_people_task
+from lib.commands import QueueableCommand
 
 
-class Command(BaseCommand):
+class Command(QueueableCommand):
     help = (
         "Anonymise people who were deactivated more than DEACTIVATED_RETENTION_DAYS ago: their "
         "name, e-mail address, job title, password, sessions and two-step sign-in devices go; "
         "what they did stays. Run it daily from cron; running it again changes nothing."
     )
 
-    def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument(
-            "--enqueue",
-            action="store_true",
-            help="Hand the job to the task worker instead of running it here.",
-        )
-        parser.add_argument(
-            "--dry-run", action="store_true", help="Say who would be anonymised; change nothing."
-        )
+    task = anonymise_people_task
+    dry_run_help = "Say who would be anonymised; change nothing."
 
-    def handle(self, *args: object, dry_run: bool, enqueue: bool, **options: object) -> None:
-        if enqueue:
-            if dry_run:
-                raise CommandError("--dry-run runs here: leave out --enqueue.")
-            result = anonymise_people_task.enqueue()
-            self.stdout.write(f"Queued for the task worker (task {result.id}).")
-            return
+    def run_here(self, *, dry_run: bool) -> None:
         done = anonymise_people(dry_run=dry_run)
         verb = "Would anonymise" if dry_run else "Anonymised"
         # Account numbers only: the command's output ends up in logs, which must not hold names.

@@ -1,21 +1,20 @@
 """Summarise and delete downloads and audit entries past their retention periods, and remove
 uploads held for a form that was never sent again."""
 
-from argparse import ArgumentParser
-
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from audit.retention import summarise_old_audit_entries
 from campaigns.retention import delete_old_exports, summarise_old_downloads
+from lib.commands import QueueableCommand
 from lib.held_uploads import HOLD_MINUTES, remove_stale_held_uploads
 from lib.retention import RetentionError, Summarised
 from outbox.retention import delete_old_email
 from portal.tasks import apply_retention_task
 
 
-class Command(BaseCommand):
+class Command(QueueableCommand):
     help = (
         "Count downloads older than DOWNLOAD_RETENTION_DAYS into monthly download summaries and "
         "audit entries older than AUDIT_RETENTION_DAYS into monthly audit summaries, then delete "
@@ -25,23 +24,10 @@ class Command(BaseCommand):
         "since."
     )
 
-    def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument(
-            "--enqueue",
-            action="store_true",
-            help="Hand the job to the task worker instead of running it here.",
-        )
-        parser.add_argument(
-            "--dry-run", action="store_true", help="Say what would be done; change nothing."
-        )
+    task = apply_retention_task
+    dry_run_help = "Say what would be done; change nothing."
 
-    def handle(self, *args: object, dry_run: bool, enqueue: bool, **options: object) -> None:
-        if enqueue:
-            if dry_run:
-                raise CommandError("--dry-run runs here: leave out --enqueue.")
-            result = apply_retention_task.enqueue()
-            self.stdout.write(f"Queued for the task worker (task {result.id}).")
-            return
+    def run_here(self, *, dry_run: bool) -> None:
         now = timezone.now()
         try:
             downloads = summarise_old_downloads(now=now, dry_run=dry_run)
