@@ -117,6 +117,9 @@ class Server:
                 env=self.variables,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                # Its own process group: a signal meant for the benchmark (Ctrl-C) or for another
+                # server never reaches it; the benchmark stops it, see stop().
+                process_group=0,
             )
         self.environment.servers.append(self)
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS

@@ -76,8 +76,8 @@ TEXT_MATERIALS = 14
 EXISTING_ACTIVITY = 300
 ERROR_PAGE_HEADING = b"Sorry, something went wrong"
 
-# What each page answers when all is well.
-EXPECTED = {"activity post": 302}
+# What each page answers when all is well (scale.py's people also invite colleagues).
+EXPECTED = {"activity post": 302, "invitation post": 302}
 PAGES = [
     "home",
     "campaign",
@@ -638,7 +638,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[int(rank) - 1]
 
 
-def page_table(records: list[Record]) -> list[str]:
+def page_table(records: list[Record], pages: list[str] = PAGES) -> list[str]:
     by_page: dict[str, list[Record]] = defaultdict(list)
     for record in records:
         by_page[record.page].append(record)
@@ -646,7 +646,7 @@ def page_table(records: list[Record]) -> list[str]:
         f"   {'page':<15}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'size':>10}"
         "   not as expected"
     ]
-    for page in PAGES:
+    for page in pages:
         done = by_page.get(page, [])
         if not done:
             lines.append(f"   {page:<15}{0:>9}")
@@ -688,15 +688,15 @@ def worker_memory(watch: WorkersWatch) -> str:
     )
 
 
-def needs_postgresql() -> str | None:
+def needs_postgresql(command: str = "python -m bench load") -> str | None:
+    """Why a benchmark that needs PostgreSQL is skipped, with the command that runs it."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         return (
             f"skipped: this benchmark needs PostgreSQL, the production database, and DATABASE_URL "
             f"points at {connection.vendor}. Run it as, e.g., "
-            "DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench python -m bench "
-            f"{__name__.rsplit('.', 1)[-1]}"
+            f"DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench {command}"
         )
     return None
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -236,13 +236,15 @@ def render_nginx_conf(values: dict[str, str]) -> str:
 def nginx(
     folder: Path,
     *,
-    web_address: str,
+    web_address: str | Sequence[str],
     media_root: Path,
     static_root: Path,
     s3_endpoint: str = "http://127.0.0.1:9",
     upload_max_body_mb: int = 510,
 ) -> Iterator[Nginx]:
-    """Debian's nginx with deploy/nginx.conf, in front of the web server at web_address."""
+    """Debian's nginx with deploy/nginx.conf, in front of the web server at web_address, or of
+    several web servers (one upstream `server` line each, taken in turn)."""
+    addresses = [web_address] if isinstance(web_address, str) else list(web_address)
     if not Path(NGINX).exists():
         missing("nginx", "apt-get install -y nginx")
     folder.mkdir(parents=True, exist_ok=True)
@@ -255,7 +257,7 @@ def nginx(
                 "RUN_DIR": str(folder),
                 "LOG_DIR": str(folder),
                 "MIME_TYPES": "/etc/nginx/mime.types",
-                "WEB_ADDRESS": web_address,
+                "WEB_ADDRESS": ";\n        server ".join(addresses),
                 "LISTEN": f"127.0.0.1:{port}",
                 "SERVER_NAME": "localhost",
                 "UPLOAD_MAX_BODY_MB": str(upload_max_body_mb),
