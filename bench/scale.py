@@ -276,8 +276,6 @@ def drive(
         try:
             outage = smtp_outage(mailbox, started)
         finally:
-            if mailbox.controller is None:
-                mailbox.start()
             join_by = deadline + 2 * REQUEST_TIMEOUT + 5
             for person in crowd:
                 person.join(timeout=max(0.0, join_by - time.perf_counter()))
