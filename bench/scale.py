@@ -283,12 +283,10 @@ def drive(
             for person in crowd:
                 person.join(timeout=REQUEST_TIMEOUT + 1)
         ended = time.perf_counter()
-    records = sorted((record for person in crowd for record in person.records), key=_started)
+    records = sorted(
+        (record for person in crowd for record in person.records), key=lambda r: r.started
+    )
     return Run(crowd, records, started, ended, outage, watches)
-
-
-def _started(record: Record) -> float:
-    return record.started
 
 
 def warm_up(port, webs, world, cookies, organisation, token) -> None:
