@@ -185,7 +185,7 @@ def restart_during(started: float) -> Restart:
 
 
 def run(env: Environment) -> list[str]:
-    refusal = needs_postgresql()
+    refusal = needs_postgresql("python -m bench faults")
     if refusal is not None:
         return [refusal]
     busy = wait_for_quiet(WAIT_FOR_TESTS_SECONDS)
