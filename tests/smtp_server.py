@@ -1,7 +1,9 @@
-"""A real SMTP server for tests (aiosmtpd in a thread): it accepts, refuses, or hangs."""
+"""A real SMTP server for tests (aiosmtpd in a thread): it accepts, refuses, hangs or is slow."""
 
 import asyncio
 import socket
+import threading
+from collections.abc import Callable
 from email import message_from_bytes
 
 from aiosmtpd.controller import Controller
@@ -14,22 +16,36 @@ def free_port() -> int:
 
 
 class Handler:
-    """Keeps what it accepted. mode: "accept", "refuse" (554 to every message) or "hang"
-    (never answers the message, longer than any client waits)."""
+    """Keeps what it accepted. mode: "accept", "refuse" (554 to every message), "hang" (never
+    answers the message, longer than any client waits) or "slow" (accepts, after slow_seconds).
 
-    def __init__(self, mode: str = "accept", hang_seconds: float = 5):
+    A client that goes away before the answer (a worker killed while it waits) leaves no message:
+    aiosmtpd stops handling a message whose connection is lost. `data_arrived` is set when a
+    message's data has reached the server; `before_accepting`, if set, is called just before the
+    server accepts a message (in the server's thread), as the server commits it to its queue.
+    """
+
+    def __init__(self, mode: str = "accept", hang_seconds: float = 5, slow_seconds: float = 0):
         self.mode = mode
         self.hang_seconds = hang_seconds
+        self.slow_seconds = slow_seconds
         self.messages = []
         self.attempts = 0
+        self.data_arrived = threading.Event()
+        self.before_accepting: Callable[[], None] | None = None
 
     async def handle_DATA(self, server, session, envelope):
         self.attempts += 1
+        self.data_arrived.set()
         if self.mode == "refuse":
             return "554 5.7.1 Refused for this test"
         if self.mode == "hang":
             await asyncio.sleep(self.hang_seconds)
             return "451 4.3.0 Too late"
+        if self.mode == "slow":
+            await asyncio.sleep(self.slow_seconds)
+        if self.before_accepting is not None:
+            self.before_accepting()
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
 

@@ -3,6 +3,8 @@ server, and a server that refuses, hangs or is down never costs the action or a 
 
 import json
 import logging
+import socket
+import time
 from datetime import timedelta
 from email.header import decode_header, make_header
 
@@ -99,6 +101,25 @@ def test_a_hanging_server_times_out_and_the_mail_waits(
     assert email.status == OutgoingEmail.Status.PENDING
     assert "timed out" in email.last_error.lower()
     assert email.claimed_until is None, "the next attempt may go ahead"
+
+
+def test_a_server_that_never_says_hello_costs_one_attempt_of_email_timeout(
+    client_for, force_lead, force_a, smtp_server, run_tasks, settings
+):
+    # A port that takes connections (the kernel completes them) and never answers: a mail server
+    # hung at its greeting, or a firewall that swallows the traffic.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        settings.EMAIL_PORT = silent.getsockname()[1]
+        assert invite(client_for, force_lead, force_a).status_code == 302
+        started = time.monotonic()
+        run_tasks()
+        waited = time.monotonic() - started
+    email = OutgoingEmail.objects.get()
+    assert (email.status, email.attempts) == (OutgoingEmail.Status.PENDING, 1)
+    assert "timed out" in email.last_error.lower()
+    assert email.claimed_until is None
+    assert settings.EMAIL_TIMEOUT <= waited < settings.EMAIL_TIMEOUT + 5, "EMAIL_TIMEOUT, no more"
+    assert DBTaskResult.objects.get(status="READY").run_after > timezone.now()
 
 
 def test_a_server_that_is_down_then_back_gets_the_mail_exactly_once(
