@@ -12,6 +12,7 @@ from agencies.models import Invitation, Membership, Organisation, User, UserMana
 from audit.models import AuditEntry
 from audit.services import record
 from lib.emails import absolute_url
+from lib.files import StoredFiles
 from outbox.services import queue_email
 
 
@@ -289,12 +290,16 @@ def reset_two_step_sign_in(
 def set_logo(
     organisation: Organisation, checked, *, actor, address: str | None = None
 ) -> Organisation:
-    """Store an organisation's checked logo under a name nobody can guess, replacing the old."""
+    """Store an organisation's checked logo under a name nobody can guess, replacing the old.
+
+    A file store that cannot keep it raises StorageUnavailable: the old logo stays, and nothing
+    of the new one is left in the store or the database."""
     old = organisation.logo.name if organisation.logo else ""
-    with transaction.atomic():
+    with StoredFiles() as stored, transaction.atomic():
         checked.content.seek(0)
         extension = "png" if checked.content_type == "image/png" else "jpg"
         organisation.logo.save(f"{uuid.uuid4().hex}.{extension}", checked.content, save=False)
+        stored.add(organisation.logo)
         organisation.save(update_fields=["logo", "updated_at"])
         record(
             AuditEntry.Action.LOGO_CHANGED,

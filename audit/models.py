@@ -62,6 +62,7 @@ class AuditEntry(models.Model):
         CHANGES_REQUESTED = "asset.changes_requested", "Changes requested"
         MATERIAL_WITHDRAWN = "asset.withdrawn", "Material withdrawn"
         MATERIAL_DOWNLOADED = "asset.downloaded", "Material downloaded"
+        DOWNLOAD_NOT_SENT = "asset.download_not_sent", "Download not sent: the file store failed"
         TEMPLATE_MARKED = "asset.template_marked", "Material marked as a template"
         LOGO_CHANGED = "organisation.logo_changed", "Organisation logo changed"
         VISITS_IMPORTED = "figures.visits_imported", "Help page visits imported"

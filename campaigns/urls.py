@@ -77,6 +77,8 @@ urlpatterns = [
         localised.template_poster_preview,
         name="template-poster-preview",
     ),
+    # deploy/nginx.conf asks for this address when the store fails as nginx fetches a file.
+    path("downloads/not-sent/", material.download_not_sent, name="download-not-sent"),
     path("notices/<int:pk>/dismiss/", material.notice_dismiss, name="notice-dismiss"),
     path("campaigns/<slug:slug>/activity/new/", activity.activity_create, name="activity-create"),
     path("campaigns/<slug:slug>/readiness/", activity.readiness, name="readiness"),

@@ -26,6 +26,8 @@ NGINX_MEDIA_LOCATION = "/_protected/media/"
 NGINX_OBJECT_LOCATION = "/_protected/object"
 # The signed path and query of the object, for nginx's internal object location only.
 NGINX_OBJECT_HEADER = "X-Portal-Object"
+# What nginx hands back to the portal (at /downloads/not-sent/) if the store fails as it fetches.
+NGINX_NOT_SENT_HEADER = "X-Portal-If-Not-Sent"
 CHUNK_SIZE = 1024 * 1024
 
 try:
@@ -74,10 +76,17 @@ def open_stored(field_file) -> tuple[IO[bytes], int]:
 
 
 def stored_chunks(field_file, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
-    """Read a stored file lazily, one chunk at a time, whatever the storage."""
+    """Read a stored file lazily, one chunk at a time, whatever the storage. A store that fails
+    part-way raises StorageUnavailable too."""
     reader, _ = open_stored(field_file)
     try:
-        while chunk := reader.read(chunk_size):
+        while True:
+            try:
+                chunk = reader.read(chunk_size)
+            except _STORE_ERRORS as error:
+                raise StorageUnavailable(str(error)) from error
+            if not chunk:
+                return
             yield chunk
     finally:
         reader.close()
@@ -110,7 +119,13 @@ def check_reachable(field_file) -> None:
 
 
 def stored_file_response(
-    field_file, *, filename: str, content_type: str, inline: bool = False
+    field_file,
+    *,
+    filename: str,
+    content_type: str,
+    inline: bool = False,
+    checked: bool = False,
+    if_not_sent: str = "",
 ) -> HttpResponse:
     """The response that sends a stored file, once access is checked and the download recorded.
 
@@ -119,10 +134,14 @@ def stored_file_response(
     DOWNLOAD_LINK_SECONDS and that only nginx sees (the browser never gets a bearer link). nginx
     adds nosniff and the served-file CSP itself (deploy/nginx.conf) and keeps Django's
     Content-Disposition and Content-Type; with S3 the store repeats them from the signed link.
+    The file is first asked for in the store (check_reachable), unless the caller has just done so
+    (`checked`). If the store then fails as nginx fetches the object, nginx asks the portal's
+    /downloads/not-sent/ for its page instead, passing `if_not_sent` on.
     """
     disposition = content_disposition_header(not inline, filename)
     if settings.DOWNLOADS_VIA == "nginx":
-        check_reachable(field_file)
+        if not checked:
+            check_reachable(field_file)
         response = _mark_protected(HttpResponse(content_type=content_type))
         # nginx passes Content-Disposition, Content-Type and Cache-Control on from this answer,
         # and adds nosniff and the CSP itself (it drops the others of an X-Accel-Redirect).
@@ -140,6 +159,8 @@ def stored_file_response(
             signed = urlsplit(url)
             response["X-Accel-Redirect"] = NGINX_OBJECT_LOCATION
             response[NGINX_OBJECT_HEADER] = f"{signed.path}?{signed.query}"
+            if if_not_sent:
+                response[NGINX_NOT_SENT_HEADER] = if_not_sent
         else:
             response["X-Accel-Redirect"] = NGINX_MEDIA_LOCATION + quote(field_file.name)
         return response

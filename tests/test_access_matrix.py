@@ -335,6 +335,7 @@ ASKS: dict[str, Ask] = {
         "POST", about="material", args=lambda pk: [pk, 1], data={"comment": "Please change it"}
     ),
     "campaigns:notice-dismiss": Ask("POST", about="notice"),
+    "campaigns:download-not-sent": Ask(),
     "campaigns:version-pdf": Ask(about="localised", args=lambda pk: [pk, 1]),
     "campaigns:template-mark": Ask(about="material"),
     "campaigns:localised-edit": Ask(about="localised"),
@@ -526,6 +527,8 @@ MATRIX: dict[str, dict] = {
     "campaigns:version-approve": in_campaign("403", "redirect"),
     "campaigns:version-request-changes": in_campaign("403", "redirect"),
     # A withdrawal notice is for the one person it was sent to (force A's member, force C's).
+    # nginx's page when the store fails as it fetches; without nginx's note it removes nothing.
+    "campaigns:download-not-sent": signed_in("503"),
     "campaigns:notice-dismiss": {
         **{role: ("404",) * 3 for role in ROLES},
         "anonymous": ("sign-in",) * 3,

@@ -36,6 +36,7 @@ from audit.models import AuditEntry
 from audit.services import record
 from lib import ratelimit, security_log
 from lib.addresses import client_address
+from lib.files import StorageUnavailable
 
 
 class SignInView(auth_views.LoginView):
@@ -250,13 +251,21 @@ def organisation_logo(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_organisation_for_user(request.user, slug)
     form = LogoForm(request.POST, request.FILES)
     if form.is_valid():
-        services.set_logo(
-            organisation,
-            form.cleaned_data["logo"],
-            actor=request.user,
-            address=client_address(request),
-        )
-        messages.success(request, "The logo has been saved: co-branded posters now use it.")
+        try:
+            services.set_logo(
+                organisation,
+                form.cleaned_data["logo"],
+                actor=request.user,
+                address=client_address(request),
+            )
+        except StorageUnavailable:
+            messages.error(
+                request,
+                "The logo was not saved: the file store cannot be reached just now. Try again in "
+                "a few minutes.",
+            )
+        else:
+            messages.success(request, "The logo has been saved: co-branded posters now use it.")
     else:
         for error in form.errors.get("logo", []):
             messages.error(request, f"The logo was not saved. {error}")

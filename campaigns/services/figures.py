@@ -25,6 +25,7 @@ from audit.models import AuditEntry
 from audit.services import record
 from campaigns.models.figures import Channel, FigureChange, FigureImport, HelpSeekerFigure
 from lib import uploads
+from lib.files import StoredFiles
 from lib.spreadsheets import read_first_sheet
 
 COLUMNS = ("area", "channel", "period", "count")
@@ -387,7 +388,9 @@ def preview_file(uploaded: UploadedFile) -> Preview:
 def keep_for_commit(
     uploaded: UploadedFile, preview: Preview, *, organisation: Organisation, actor
 ) -> FigureImport:
-    """Store a previewed file, so that committing it saves exactly what was shown."""
+    """Store a previewed file, so that committing it saves exactly what was shown.
+
+    A file store that cannot keep it raises StorageUnavailable, with nothing stored or saved."""
     uploaded.seek(0)
     digest = hashlib.sha256(uploaded.read()).hexdigest()
     uploaded.seek(0)
@@ -397,8 +400,10 @@ def keep_for_commit(
         sha256=digest,
         uploaded_by=actor,
     )
-    figure_import.file.save(figure_import.filename, uploaded, save=False)
-    figure_import.save()
+    with StoredFiles() as stored, transaction.atomic():
+        figure_import.file.save(figure_import.filename, uploaded, save=False)
+        stored.add(figure_import.file)
+        figure_import.save()
     return figure_import
 
 

@@ -3,7 +3,9 @@
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.images import get_image_dimensions
 from django.db import IntegrityError, transaction
@@ -16,7 +18,7 @@ from audit.services import record
 from campaigns.models import Campaign, Download, Material, MaterialVersion, WorkflowError
 from campaigns.services import notifications
 from campaigns.tasks import scan_stored_files_task
-from lib.files import StoredFiles
+from lib.files import StoredFiles, check_reachable
 from lib.scanning import scanning_on
 from lib.tasks import enqueue_after_commit
 from lib.uploads import CheckedUpload, make_preview
@@ -290,12 +292,24 @@ def record_downloads(
     in_toolkit_zip: bool = False,
     address: str | None = None,
     now=None,
+    sending: Iterable | None = None,
 ) -> list[Download]:
     """Record that a person downloaded these versions, before a byte is sent.
+
+    First each stored file about to be sent (`sending`; by default the versions' own files) is
+    asked for in the file store: a store that cannot be reached, or that no longer has the file,
+    raises StorageUnavailable and nothing is recorded. The caller hands the bytes off inside the
+    same transaction, so that a failure there undoes the record too; what is left is a store that
+    fails after the commit, while the bytes are fetched (see forget_downloads_not_sent).
 
     A download is marked as acknowledging an embargo when the material was under embargo and the
     person confirmed they would respect it.
     """
+    versions = list(versions)
+    if sending is None:
+        sending = [version.file for version in versions if version.has_file]
+    for field_file in sending:
+        check_reachable(field_file)
     now = now or timezone.now()
     downloads = [
         Download(
@@ -343,3 +357,64 @@ def record_downloads(
 def text_as_file(version: MaterialVersion) -> ContentFile:
     """The words of a text-only version, as a UTF-8 file to download."""
     return ContentFile(version.text.encode("utf-8"), name=version.download_name)
+
+
+# A note of the downloads just recorded, passed by nginx back to the portal if the store fails as
+# nginx fetches the file (deploy/nginx.conf). It need only outlast nginx's wait for the store.
+NOT_SENT_SALT = "campaigns.downloads-not-sent"
+NOT_SENT_MAX_AGE = timedelta(minutes=10)
+
+
+def not_sent_note(downloads: Iterable[Download]) -> str:
+    """What forget_downloads_not_sent needs to remove these records; signed, so that only the
+    portal can have written it."""
+    downloads = list(downloads)
+    if not downloads:
+        return ""
+    return signing.dumps(
+        {"user": downloads[0].user_id, "downloads": [download.pk for download in downloads]},
+        salt=NOT_SENT_SALT,
+    )
+
+
+def forget_downloads_not_sent(note: str, *, user, address: str | None = None) -> int:
+    """Remove the records named by a note from not_sent_note, if it is the portal's and names
+    this person's downloads; returns how many were removed."""
+    try:
+        named = signing.loads(note, salt=NOT_SENT_SALT, max_age=NOT_SENT_MAX_AGE)
+    except signing.BadSignature:
+        return 0
+    if not user.is_authenticated or named["user"] != user.pk:
+        return 0
+    return forget_downloads(
+        user.downloads.filter(pk__in=named["downloads"]), user=user, address=address
+    )
+
+
+def forget_downloads(downloads: Iterable[Download], *, user, address: str | None = None) -> int:
+    """Remove a person's records of downloads whose bytes never reached them (the store failed
+    as they were sent); returns how many. The audit trail keeps both entries: the download
+    recorded, then this."""
+    ids = [download.pk for download in downloads]
+    with transaction.atomic():
+        removed = list(
+            user.downloads.filter(pk__in=ids).select_related(
+                "material__campaign", "version", "organisation"
+            )
+        )
+        if not removed:
+            return 0
+        Download.objects.filter(pk__in=[download.pk for download in removed]).delete()
+        first = removed[0]
+        one = len(removed) == 1
+        record(
+            AuditEntry.Action.DOWNLOAD_NOT_SENT,
+            actor=user,
+            address=address,
+            organisation=first.organisation,
+            campaign=first.material.campaign,
+            material=first.material if one else None,
+            target=first.version if one else first.material.campaign,
+            data={"files": len(removed), "versions": [d.version_id for d in removed]},
+        )
+    return len(removed)

@@ -14,6 +14,7 @@ from campaigns.impact.periods import Window
 from campaigns.models import FigureImport
 from campaigns.services import figures as imports
 from lib.addresses import client_address
+from lib.files import StorageUnavailable
 
 
 @require_http_methods(["GET"])
@@ -46,19 +47,28 @@ def figures_import(request: HttpRequest) -> HttpResponse:
     is_post = request.method == "POST"
     form = ImportForm(request.POST if is_post else None, request.FILES if is_post else None)
     preview = None
+    status = 200
     if is_post and form.is_valid():
         upload = form.cleaned_data["spreadsheet"]
         preview = imports.preview_file(upload)
-        if preview.ok and preview.changes_anything:
-            kept = imports.keep_for_commit(
-                upload, preview, organisation=charity, actor=request.user
-            )
-            return redirect("campaigns:import-detail", pk=kept.pk)
+        if not preview.ok:
+            status = 400
+        elif preview.changes_anything:
+            try:
+                kept = imports.keep_for_commit(
+                    upload, preview, organisation=charity, actor=request.user
+                )
+            except StorageUnavailable:
+                # The page shows what the file would change, and why it was not kept.
+                form.add_error(None, StorageUnavailable.message)
+                status = 503
+            else:
+                return redirect("campaigns:import-detail", pk=kept.pk)
     return render(
         request,
         "campaigns/figures_import.html",
         {"form": form, "preview": preview, "max_mb": imports.max_import_bytes() // (1024 * 1024)},
-        status=400 if preview is not None and not preview.ok else 200,
+        status=status,
     )
 
 

@@ -23,6 +23,7 @@ from campaigns.localising.fields import FIELDS
 from campaigns.models import LocalisedMaterial, LocalisedTemplate, WorkflowError
 from campaigns.services import localising, visits
 from campaigns.services import material as material_services
+from campaigns.views.material import send_recorded
 from lib.addresses import client_address
 from lib.files import protected_file_response
 
@@ -210,16 +211,21 @@ def version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     generated = getattr(version, "generated", None)
     if generated is None or not generated.pdf:
         raise Http404("This version has no PDF.")
-    material_services.record_downloads(
-        [version],
-        user=request.user,
-        organisation=acting_organisation(request.user, version.material.campaign),
-        embargo_acknowledged=False,
-        address=client_address(request),
-    )
     stem = version.download_name.rpartition(".")[0] or "document"
-    return protected_file_response(
-        generated.pdf.open("rb"), filename=f"{stem}.pdf", content_type="application/pdf"
+    return send_recorded(
+        request,
+        version.material,
+        lambda: material_services.record_downloads(
+            [version],
+            user=request.user,
+            organisation=acting_organisation(request.user, version.material.campaign),
+            embargo_acknowledged=False,
+            address=client_address(request),
+            sending=[generated.pdf],
+        ),
+        generated.pdf,
+        filename=f"{stem}.pdf",
+        content_type="application/pdf",
     )
 
 

@@ -42,6 +42,7 @@ from campaigns.services import material as material_services
 from campaigns.services.material import StaleEdit, VersionContent
 from lib.addresses import client_address
 from lib.files import (
+    NGINX_NOT_SENT_HEADER,
     StorageUnavailable,
     allow_private_caching,
     protected_file_response,
@@ -297,23 +298,53 @@ def _store_unavailable(request: HttpRequest, material: Material) -> HttpResponse
     )
 
 
-def _send_version(request: HttpRequest, version: MaterialVersion, record) -> HttpResponse:
-    """Record the download and answer with the file, or with neither: a store that cannot be
-    reached gives a clear page and leaves no record of a download that did not happen."""
+def send_recorded(
+    request: HttpRequest,
+    material: Material,
+    record: Callable[[], list[Download]],
+    field_file,
+    *,
+    filename: str,
+    content_type: str,
+) -> HttpResponse:
+    """Record the download and answer with the file, or with neither.
+
+    `record` (material_services.record_downloads) asks the store for the file before it records
+    anything, and the record commits only once the answer is made, so a store that cannot be
+    reached gives a clear page and no record of a download that did not happen. If the store
+    fails after that, as nginx fetches the file, nginx turns to download_not_sent with the note
+    made here, which removes the record.
+    """
     try:
         with transaction.atomic():
-            record()
-            if not version.has_file:
-                return protected_file_response(
-                    material_services.text_as_file(version),
-                    filename=version.download_name,
-                    content_type="text/plain; charset=utf-8",
-                )
+            downloads = record()
             return stored_file_response(
-                version.file, filename=version.download_name, content_type=version.content_type
+                field_file,
+                filename=filename,
+                content_type=content_type,
+                checked=True,
+                if_not_sent=material_services.not_sent_note(downloads),
             )
     except StorageUnavailable:
-        return _store_unavailable(request, version.material)
+        return _store_unavailable(request, material)
+
+
+def _send_version(request: HttpRequest, version: MaterialVersion, record) -> HttpResponse:
+    if not version.has_file:
+        record()
+        return protected_file_response(
+            material_services.text_as_file(version),
+            filename=version.download_name,
+            content_type="text/plain; charset=utf-8",
+        )
+    return send_recorded(
+        request,
+        version.material,
+        record,
+        version.file,
+        filename=version.download_name,
+        content_type=version.content_type,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -388,6 +419,19 @@ def version_preview(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     if version.preview_is_shared and request.GET.get("v") == version.preview_fingerprint:
         allow_private_caching(response, max_age=PREVIEW_MAX_AGE_SECONDS)
     return response
+
+
+@require_http_methods(["GET"])
+def download_not_sent(request: HttpRequest) -> HttpResponse:
+    """Where nginx turns when the file store fails as it fetches a file the portal has checked
+    and handed to it (deploy/nginx.conf): the record of a download that did not happen is removed
+    (for material), and the person sees the portal's page rather than nginx's."""
+    material_services.forget_downloads_not_sent(
+        request.headers.get(NGINX_NOT_SENT_HEADER, ""),
+        user=request.user,
+        address=client_address(request),
+    )
+    return render(request, "campaigns/download_not_sent.html", status=503)
 
 
 @require_POST

@@ -2,7 +2,6 @@
 queue."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -30,7 +29,7 @@ from campaigns.models.material import upload_limit_bytes
 from campaigns.services import material as material_services
 from campaigns.services.material import VersionContent
 from lib.addresses import client_address
-from lib.files import StorageUnavailable, UniqueNames, check_reachable, stored_chunks
+from lib.files import StorageUnavailable, UniqueNames, stored_chunks
 
 README_NAME = "README.txt"
 
@@ -246,6 +245,18 @@ def _readme(campaign, entries: list[tuple[str, MaterialVersion]], now) -> bytes:
     return "\r\n".join(lines).encode("utf-8")
 
 
+def _forgotten_if_the_store_fails(archive, downloads, request):
+    """The ZIP's bytes; if the store fails part-way, the person has a broken ZIP, not the
+    toolkit, so the records of its downloads are removed before the failure goes on to the log."""
+    try:
+        yield from archive
+    except StorageUnavailable:
+        material_services.forget_downloads(
+            downloads, user=request.user, address=client_address(request)
+        )
+        raise
+
+
 @require_http_methods(["GET", "POST"])
 def toolkit_download(request: HttpRequest, slug: str) -> HttpResponse:
     """All the material the person may download, as one ZIP streamed in constant memory."""
@@ -270,21 +281,17 @@ def toolkit_download(request: HttpRequest, slug: str) -> HttpResponse:
     chosen = [a for a in materials if acknowledged or not a.is_under_embargo(now)]
     versions = [material.current_version for material in chosen]
     try:
-        with transaction.atomic():
-            material_services.record_downloads(
-                versions,
-                user=request.user,
-                organisation=acting_organisation(request.user, campaign),
-                embargo_acknowledged=acknowledged,
-                in_toolkit_zip=True,
-                address=client_address(request),
-                now=now,
-            )
-            # Every file is asked for before the first byte is sent, so that a store that
-            # cannot be reached gives a page, not a broken ZIP, and no record is kept.
-            for version in versions:
-                if version.has_file:
-                    check_reachable(version.file)
+        # Every file is asked for in the store before anything is recorded or a byte is sent,
+        # so that a store that cannot be reached gives a page, not a broken ZIP, and no record.
+        downloads = material_services.record_downloads(
+            versions,
+            user=request.user,
+            organisation=acting_organisation(request.user, campaign),
+            embargo_acknowledged=acknowledged,
+            in_toolkit_zip=True,
+            address=client_address(request),
+            now=now,
+        )
     except StorageUnavailable:
         return render(
             request,
@@ -313,7 +320,9 @@ def toolkit_download(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             archive.add(version.text.encode("utf-8"), name)
     archive.add(_readme(campaign, entries, now), README_NAME)
-    response = StreamingHttpResponse(archive, content_type="application/zip")
+    response = StreamingHttpResponse(
+        _forgotten_if_the_store_fails(archive, downloads, request), content_type="application/zip"
+    )
     response["Content-Length"] = str(len(archive))
     response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-toolkit.zip"'
     response["X-Content-Type-Options"] = "nosniff"

@@ -288,3 +288,42 @@ def test_the_zip_is_404_outside_the_campaign(client_for, other_force_officer, ca
     make_material(campaign)
     assert client_for(other_force_officer).post(zip_url(campaign)).status_code == 404
     assert not Download.objects.exists()
+
+
+def not_sent(client, note: str):
+    """What nginx asks for when the store fails as it fetches a download (deploy/nginx.conf)."""
+    return client.get(
+        reverse("campaigns:download-not-sent"), headers={"X-Portal-If-Not-Sent": note}
+    )
+
+
+def test_the_page_for_a_download_not_sent_removes_only_the_records_its_note_names(
+    client_for, police_officer, council_officer, campaign
+):
+    from campaigns.services import material as material_services
+
+    assert reverse("campaigns:download-not-sent") == "/downloads/not-sent/", "deploy/nginx.conf"
+    first, second = (make_material(campaign) for _ in range(2))
+    [download] = material_services.record_downloads(
+        [first.current_version], user=police_officer, organisation=None, embargo_acknowledged=False
+    )
+    material_services.record_downloads(
+        [second.current_version], user=police_officer, organisation=None, embargo_acknowledged=False
+    )
+    note = material_services.not_sent_note([download])
+    someone_else = not_sent(client_for(council_officer), note)
+    assert someone_else.status_code == 503
+    assert "nothing was downloaded" in someone_else.content.decode()
+    officer = client_for(police_officer)
+    forged = note.rpartition(":")[0] + ":not-the-portals-signature"
+    for refused in ("", "not-a-note", forged):
+        assert not_sent(officer, refused).status_code == 503
+    assert Download.objects.count() == 2
+    assert not AuditEntry.objects.filter(action="asset.download_not_sent").exists()
+
+    assert not_sent(officer, note).status_code == 503
+    assert list(Download.objects.values_list("material", flat=True)) == [second.pk]
+    entry = AuditEntry.objects.get(action="asset.download_not_sent")
+    assert (entry.actor, entry.material, entry.data["files"]) == (police_officer, first, 1)
+    assert not_sent(officer, note).status_code == 503, "used twice, it removes nothing more"
+    assert AuditEntry.objects.filter(action="asset.download_not_sent").count() == 1

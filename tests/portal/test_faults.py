@@ -24,12 +24,14 @@ from audit.models import AuditEntry
 from campaigns.models import (
     Activity,
     ActivityRevision,
+    Channel,
+    FigureImport,
     Material,
     MaterialVersion,
     WithdrawalNotice,
 )
 from campaigns.services import material as material_services
-from tests.factories import make_material, png_bytes, sign_in_fully
+from tests.factories import make_force_area, make_material, png_bytes, sign_in_fully
 
 ERROR_PAGE_HEADING = "Sorry, something went wrong"
 
@@ -279,6 +281,58 @@ def test_evidence_the_storage_cannot_keep_saves_no_activity(
     )
     assert_form_kept_with_storage_message(response, 'value="Yeovil library"')
     assert_no_activity_saved()
+    assert stored_files(unusable_media_root) == [unusable_media_root / "not-a-folder"]
+
+
+def make_figure_areas(region) -> None:
+    make_force_area("Avon and Somerset", region)
+    Channel.objects.create(name="Website", slug="website", position=1)
+
+
+def figures_file() -> SimpleUploadedFile:
+    return SimpleUploadedFile(
+        "figures.csv", b"area,channel,period,count,note\nAvon and Somerset,Website,2026-03,41,\n"
+    )
+
+
+def assert_figures_kept_with_storage_message(response) -> None:
+    """The import page again with the file's preview, saying that nothing was saved."""
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "The file store cannot be reached just now, so nothing was saved." in page
+    assert "1 row: <strong>1</strong> to add" in page, "what the file would change is shown"
+    assert "there is nothing to change" not in page
+    assert not FigureImport.objects.exists()
+
+
+def test_a_figure_import_the_storage_cannot_keep_saves_nothing_and_keeps_the_preview(
+    client_for, charity_admin, region, unusable_media_root
+):
+    make_figure_areas(region)
+    client = client_for(charity_admin)
+    client.raise_request_exception = False
+    response = client.post(reverse("campaigns:figures-import"), {"spreadsheet": figures_file()})
+    assert_figures_kept_with_storage_message(response)
+    assert stored_files(unusable_media_root) == [unusable_media_root / "not-a-folder"]
+
+
+def test_a_logo_the_storage_cannot_keep_is_not_saved_and_says_why(
+    client_for, force_lead, force_a, unusable_media_root
+):
+    client = client_for(force_lead)
+    client.raise_request_exception = False
+    response = client.post(
+        reverse("agencies:organisation-logo", args=[force_a.slug]),
+        {"logo": SimpleUploadedFile("logo.png", png_bytes((300, 100)), "image/png")},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "The logo was not saved: the file store cannot be reached just now." in (
+        response.content.decode()
+    )
+    force_a.refresh_from_db()
+    assert not force_a.logo
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.LOGO_CHANGED).exists()
     assert stored_files(unusable_media_root) == [unusable_media_root / "not-a-folder"]
 
 

@@ -3,19 +3,23 @@ X-Accel-Redirect (local disk and S3), internal locations closed to browsers, sta
 uploads read whole before the portal sees them, and the client's address passed on."""
 
 import http.client
+import re
 import socket
 import threading
 import time
+from datetime import timedelta
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEntry
 from campaigns.models import Download
 from tests.factories import make_material, png_bytes, sign_in_fully
-from tests.servers import nginx
+from tests.servers import free_port, nginx
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -94,6 +98,106 @@ def test_a_download_from_the_object_store_is_fetched_by_nginx_with_a_signed_link
     s3_storage, front, client, police_officer, campaign
 ):
     check_download_through(front, client, police_officer, campaign)
+
+
+@pytest.fixture
+def front_of_a_failing_store(live_server, tmp_path, settings, downloads_via_nginx, s3_storage):
+    """nginx in front of the live server, where the store fails after the portal's check: the
+    portal reaches the store, nginx finds nothing listening at the store's address."""
+    with nginx(
+        tmp_path / "nginx",
+        web_address=live_server.url.removeprefix("http://"),
+        media_root=Path(settings.MEDIA_ROOT),
+        static_root=Path(settings.STATIC_ROOT),
+        s3_endpoint=f"http://127.0.0.1:{free_port()}",
+    ) as server:
+        yield server
+
+
+def assert_not_sent_page(status, headers, body) -> None:
+    """The portal's own page (not nginx's), saying nothing was downloaded."""
+    assert status == 503
+    page = body.decode()
+    assert "The file store cannot be reached just now, so nothing was downloaded." in page
+    assert "<title>The file cannot be sent just now" in page
+    assert headers["Content-Type"].startswith("text/html")
+    assert "X-Portal-If-Not-Sent" not in headers and "X-Portal-Object" not in headers
+
+
+def test_a_store_failing_as_nginx_fetches_gives_the_portals_page_and_leaves_no_record(
+    front_of_a_failing_store, client, police_officer, campaign
+):
+    material = make_material(campaign, file_bytes=b"%PDF-1.7 the briefing", filename="brief.pdf")
+    answer = fetch(
+        front_of_a_failing_store.url,
+        reverse("campaigns:material-download", args=[material.pk]),
+        headers={"Cookie": cookie_for(client, police_officer)},
+    )
+    assert_not_sent_page(*answer)
+    assert b"%PDF" not in answer[2]
+    assert not Download.objects.exists()
+    # The trail keeps what happened: the download was recorded, then found not sent.
+    entries = AuditEntry.objects.filter(action__startswith="asset.download").order_by("pk")
+    assert [(e.action, e.actor) for e in entries] == [
+        ("asset.downloaded", police_officer),
+        ("asset.download_not_sent", police_officer),
+    ]
+
+
+def test_an_embargoed_download_whose_store_fails_as_nginx_fetches_leaves_no_record(
+    front_of_a_failing_store, client, police_officer, campaign
+):
+    """The download was a POST (the embargo acknowledged); nginx asks for the portal's page with
+    a GET, without the form."""
+    material = make_material(
+        campaign,
+        file_bytes=b"%PDF-1.7 embargoed",
+        filename="release.pdf",
+        embargo_until=timezone.now() + timedelta(days=2),
+    )
+    cookie = cookie_for(client, police_officer)
+    path = reverse("campaigns:material-download", args=[material.pk])
+    _, headers, form = fetch(front_of_a_failing_store.url, path, headers={"Cookie": cookie})
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1).decode()
+    set_cookies = SimpleCookie()
+    for header in headers.get_all("Set-Cookie"):
+        set_cookies.load(header)
+    csrf = set_cookies[settings.CSRF_COOKIE_NAME].value
+    answer = fetch(
+        front_of_a_failing_store.url,
+        path,
+        method="POST",
+        body=f"csrfmiddlewaretoken={token}&acknowledge=on",
+        headers={
+            "Cookie": f"{cookie}; {settings.CSRF_COOKIE_NAME}={csrf}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    assert_not_sent_page(*answer)
+    assert not Download.objects.exists()
+    assert AuditEntry.objects.filter(action="asset.download_not_sent").count() == 1
+
+
+def test_a_browser_cannot_say_a_download_was_not_sent(front, client, police_officer, campaign):
+    """Only nginx tells the portal that the store failed: the header from a browser is dropped."""
+    from campaigns.services import material as material_services
+
+    downloads = material_services.record_downloads(
+        [make_material(campaign).current_version],
+        user=police_officer,
+        organisation=None,
+        embargo_acknowledged=False,
+    )
+    status, _, _ = fetch(
+        front.url,
+        reverse("campaigns:download-not-sent"),
+        headers={
+            "Cookie": cookie_for(client, police_officer),
+            "X-Portal-If-Not-Sent": material_services.not_sent_note(downloads),
+        },
+    )
+    assert status == 503
+    assert Download.objects.count() == 1
 
 
 def test_the_internal_locations_are_404_to_a_browser(front, police_officer, campaign, client):

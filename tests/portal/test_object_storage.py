@@ -14,8 +14,17 @@ from django.urls import reverse
 
 from audit.models import AuditEntry
 from campaigns.models import Download, Material, MaterialVersion
+from lib.files import StorageUnavailable
 from tests.assertions import body
 from tests.factories import make_material, png_bytes
+from tests.portal.test_faults import (
+    activity_data,
+    assert_figures_kept_with_storage_message,
+    assert_form_kept_with_storage_message,
+    assert_no_activity_saved,
+    figures_file,
+    make_figure_areas,
+)
 from tests.portal.test_settings import run_django
 from tests.servers import free_port
 
@@ -113,7 +122,7 @@ def test_a_download_streams_from_the_store(s3_storage, client_for, police_office
     assert Download.objects.count() == 1
 
 
-def test_a_signed_link_is_refused_by_the_store_once_expired_or_altered(
+def test_a_signed_link_is_refused_by_the_store_once_expired_altered_or_unsigned(
     s3_storage, client_for, police_officer, campaign, settings
 ):
     settings.DOWNLOADS_VIA = "nginx"
@@ -132,11 +141,19 @@ def test_a_signed_link_is_refused_by_the_store_once_expired_or_altered(
         assert fetched.read() == data
         assert fetched.headers["Content-Disposition"] == 'attachment; filename="brief.pdf"'
         assert fetched.headers["Content-Type"] == "application/pdf"
-    # The same signature for another object (someone else's file) is refused.
-    altered = signed.replace(material.current_version.file.name, other.current_version.file.name)
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(altered)  # noqa: S310
-    assert refused.value.code == 403
+    # The same signature for another object (someone else's file), for the same object served
+    # as a web page rather than a download, or no signature at all: each refused by the store.
+    path = signed.partition("?")[0]
+    for altered in (
+        signed.replace(material.current_version.file.name, other.current_version.file.name),
+        signed.replace("application%2Fpdf", "text%2Fhtml"),
+        signed.replace("attachment", "inline"),
+        path,
+    ):
+        assert altered != signed
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(altered)  # noqa: S310
+        assert refused.value.code == 403, altered
     time.sleep(2.5)
     with pytest.raises(urllib.error.HTTPError) as expired:
         urllib.request.urlopen(signed)  # noqa: S310
@@ -188,3 +205,99 @@ def test_the_toolkit_zip_while_the_store_is_unreachable_gives_a_page_and_records
     assert response.status_code == 503
     assert "The file store cannot be reached just now" in response.content.decode()
     assert not Download.objects.exists()
+
+
+@pytest.mark.parametrize("via", ["django", "nginx"])
+def test_a_download_of_an_object_the_store_no_longer_has_gives_a_page_and_records_nothing(
+    s3_storage, client_for, police_officer, campaign, settings, via
+):
+    """The store is asked for the object (a HEAD) before the download is recorded."""
+    settings.DOWNLOADS_VIA = via
+    material = make_material(campaign, file_bytes=b"%PDF-1.7", filename="brief.pdf")
+    key = f"{default_storage.location}/{material.current_version.file.name}"
+    s3_storage.client().delete_object(Bucket="portal-test", Key=key)
+    response = client_for(police_officer).get(
+        reverse("campaigns:material-download", args=[material.pk])
+    )
+    assert response.status_code == 503
+    assert "nothing was downloaded" in response.content.decode()
+    assert not Download.objects.exists()
+    assert not AuditEntry.objects.filter(action="asset.downloaded").exists()
+
+
+def test_the_toolkit_zip_whose_store_fails_part_way_leaves_no_record(
+    s3_storage, store_unreachable, client_for, police_officer, campaign
+):
+    make_material(campaign, title="First", file_bytes=b"%PDF-1.7 one", filename="one.pdf")
+    make_material(campaign, title="Second", file_bytes=b"%PDF-1.7 two", filename="two.pdf")
+    response = client_for(police_officer).post(
+        reverse("campaigns:toolkit-download", args=[campaign.slug]), {}
+    )
+    assert response.status_code == 200
+    assert Download.objects.count() == 2, "recorded once every file was found in the store"
+    chunks = iter(response.streaming_content)
+    first = next(chunks)
+    assert first.startswith(b"PK"), "the ZIP has begun"
+    store_unreachable()
+    with pytest.raises(StorageUnavailable):
+        for _ in chunks:
+            pass
+    assert not Download.objects.exists(), "the person has a broken ZIP, not the toolkit"
+    entries = AuditEntry.objects.filter(
+        action__in=["campaign.toolkit_downloaded", "asset.download_not_sent"]
+    ).order_by("pk")
+    assert [(e.action, e.data["files"]) for e in entries] == [
+        ("campaign.toolkit_downloaded", 2),
+        ("asset.download_not_sent", 2),
+    ]
+
+
+def test_a_figure_import_while_the_store_is_unreachable_keeps_the_preview_and_stores_nothing(
+    s3_storage, store_unreachable, client_for, charity_admin, region
+):
+    make_figure_areas(region)
+    prefix = default_storage.location
+    store_unreachable()
+    client = client_for(charity_admin)
+    response = client.post(reverse("campaigns:figures-import"), {"spreadsheet": figures_file()})
+    assert_figures_kept_with_storage_message(response)
+    assert s3_storage.keys(prefix) == []
+
+
+def test_a_logo_while_the_store_is_unreachable_leaves_the_old_one(
+    s3_storage, store_unreachable, client_for, force_lead, force_a
+):
+    client = client_for(force_lead)
+    url = reverse("agencies:organisation-logo", args=[force_a.slug])
+    old = png_bytes((300, 100), "red")
+    client.post(url, {"logo": SimpleUploadedFile("logo.png", old, "image/png")})
+    force_a.refresh_from_db()
+    kept = force_a.logo.name
+    prefix = default_storage.location
+    assert s3_storage.keys(prefix) == [f"{prefix}/{kept}"]
+    store_unreachable()
+    response = client.post(
+        url,
+        {"logo": SimpleUploadedFile("logo.png", png_bytes((300, 100), "blue"), "image/png")},
+        follow=True,
+    )
+    assert "The logo was not saved: the file store cannot be reached just now." in (
+        response.content.decode()
+    )
+    force_a.refresh_from_db()
+    assert force_a.logo.name == kept
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.LOGO_CHANGED).count() == 1
+    assert s3_storage.keys(prefix) == [f"{prefix}/{kept}"], "the old logo is still there"
+
+
+def test_evidence_while_the_store_is_unreachable_keeps_the_form_and_stores_nothing(
+    s3_storage, store_unreachable, client_for, council_officer, campaign
+):
+    prefix = default_storage.location
+    store_unreachable()
+    response = client_for(council_officer).post(
+        reverse("campaigns:activity-create", args=[campaign.slug]), activity_data()
+    )
+    assert_form_kept_with_storage_message(response, 'value="Yeovil library"')
+    assert_no_activity_saved()
+    assert s3_storage.keys(prefix) == []
