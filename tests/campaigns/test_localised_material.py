@@ -376,6 +376,23 @@ def test_the_pdf_is_for_the_owner_and_the_admins(
     assert client_for(council_officer).get(url).status_code == 404
 
 
+def test_a_pdf_the_store_no_longer_has_gives_a_page_and_records_no_download(
+    client_for, police_officer, approved_release
+):
+    from django.core.files.storage import default_storage
+
+    from campaigns.models import Download
+
+    version = approved_release.material.versions.get()
+    default_storage.delete(version.generated.pdf.name)
+    response = client_for(police_officer).get(
+        reverse("campaigns:version-pdf", args=[approved_release.material.pk, 1])
+    )
+    assert response.status_code == 503
+    assert "nothing was downloaded" in response.content.decode()
+    assert not Download.objects.exists()
+
+
 # --- The access functions themselves --------------------------------------------------------
 
 
