@@ -132,22 +132,25 @@ def stored_file_response(
     With DOWNLOADS_VIA=nginx the web process sends headers only: nginx sends a local file from
     its internal location, or fetches the object with a signed link that lasts
     DOWNLOAD_LINK_SECONDS and that only nginx sees (the browser never gets a bearer link). nginx
-    adds nosniff and the served-file CSP itself (deploy/nginx.conf) and keeps Django's
-    Content-Disposition and Content-Type; with S3 the store repeats them from the signed link.
-    The file is first asked for in the store (check_reachable), unless the caller has just done so
-    (`checked`). If the store then fails as nginx fetches the object, nginx asks the portal's
-    /downloads/not-sent/ for its page instead, passing `if_not_sent` on.
+    adds nosniff and the served-file CSP itself (deploy/nginx.conf); a local file keeps Django's
+    Content-Disposition and Content-Type, an object gets them from the store, which repeats
+    those the signed link names. The file is first asked for in the store (check_reachable),
+    unless the caller has just done so (`checked`). If the store then fails as nginx fetches the
+    object, nginx asks the portal's /downloads/not-sent/ for its page instead, passing
+    `if_not_sent` on.
     """
     disposition = content_disposition_header(not inline, filename)
     if settings.DOWNLOADS_VIA == "nginx":
         if not checked:
             check_reachable(field_file)
         response = _mark_protected(HttpResponse(content_type=content_type))
-        # nginx passes Content-Disposition, Content-Type and Cache-Control on from this answer,
-        # and adds nosniff and the CSP itself (it drops the others of an X-Accel-Redirect).
-        response["Content-Disposition"] = disposition
+        # nginx passes Content-Type and Cache-Control on from this answer, and adds nosniff and
+        # the CSP itself (it drops the others of an X-Accel-Redirect).
         storage = field_file.storage
         if is_object_storage(storage):
+            # No Content-Disposition here: nginx would keep it on whatever it answers instead of
+            # the object (the portal's page when the store fails), and the browser would save
+            # that page under the file's name. The store sends it with the object.
             url = storage.url(
                 field_file.name,
                 parameters={
@@ -162,6 +165,7 @@ def stored_file_response(
             if if_not_sent:
                 response[NGINX_NOT_SENT_HEADER] = if_not_sent
         else:
+            response["Content-Disposition"] = disposition
             response["X-Accel-Redirect"] = NGINX_MEDIA_LOCATION + quote(field_file.name)
         return response
     reader, size = open_stored(field_file)

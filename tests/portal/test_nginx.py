@@ -61,9 +61,11 @@ def cookie_for(client, user) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-def check_download_through(front, client, person, campaign) -> None:
+def check_download_through(
+    front, client, person, campaign, *, filename="Launch poster.png", disposition=None
+) -> None:
     data = png_bytes((300, 200), "navy") + bytes(range(256)) * 4000
-    material = make_material(campaign, file_bytes=data, filename="Launch poster.png")
+    material = make_material(campaign, file_bytes=data, filename=filename)
     status, headers, body = fetch(
         front.url,
         reverse("campaigns:material-download", args=[material.pk]),
@@ -71,7 +73,9 @@ def check_download_through(front, client, person, campaign) -> None:
     )
     assert status == 200, front.log()
     assert body == data
-    assert headers.get_all("Content-Disposition") == ['attachment; filename="Launch poster.png"']
+    assert headers.get_all("Content-Disposition") == [
+        disposition or f'attachment; filename="{filename}"'
+    ]
     assert headers.get_all("Content-Type") == ["image/png"]
     assert headers.get_all("X-Content-Type-Options") == ["nosniff"]
     assert headers.get_all("Content-Security-Policy") == [
@@ -80,6 +84,7 @@ def check_download_through(front, client, person, campaign) -> None:
     assert headers.get_all("Cache-Control") == ["private, no-store"]
     assert int(headers["Content-Length"]) == len(data)
     assert "X-Portal-Object" not in headers, "the signed link never reaches the browser"
+    assert "X-Portal-If-Not-Sent" not in headers
     assert "X-Accel-Redirect" not in headers
     assert Download.objects.get().user == person
     entry = AuditEntry.objects.get(action="asset.downloaded")
@@ -100,6 +105,21 @@ def test_a_download_from_the_object_store_is_fetched_by_nginx_with_a_signed_link
     check_download_through(front, client, police_officer, campaign)
 
 
+def test_the_object_store_names_a_download_as_the_portal_would(
+    s3_storage, front, client, police_officer, campaign
+):
+    """The store, not the portal, sends Content-Disposition with an object: a name outside ASCII
+    arrives as Django itself would have written it."""
+    check_download_through(
+        front,
+        client,
+        police_officer,
+        campaign,
+        filename="Affiche de l’été.png",
+        disposition="attachment; filename*=utf-8''Affiche%20de%20l%E2%80%99%C3%A9t%C3%A9.png",
+    )
+
+
 @pytest.fixture
 def front_of_a_failing_store(live_server, tmp_path, settings, downloads_via_nginx, s3_storage):
     """nginx in front of the live server, where the store fails after the portal's check: the
@@ -115,12 +135,14 @@ def front_of_a_failing_store(live_server, tmp_path, settings, downloads_via_ngin
 
 
 def assert_not_sent_page(status, headers, body) -> None:
-    """The portal's own page (not nginx's), saying nothing was downloaded."""
+    """The portal's own page (not nginx's), saying nothing was downloaded, shown as a page: not
+    saved under the file's name as if it were the file."""
     assert status == 503
     page = body.decode()
     assert "The file store cannot be reached just now, so nothing was downloaded." in page
     assert "<title>The file cannot be sent just now" in page
-    assert headers["Content-Type"].startswith("text/html")
+    assert headers.get_all("Content-Type") == ["text/html; charset=utf-8"]
+    assert "Content-Disposition" not in headers
     assert "X-Portal-If-Not-Sent" not in headers and "X-Portal-Object" not in headers
 
 
