@@ -9,7 +9,10 @@ SQL with the real value in the sentinel's place. The rows are what `values_list`
 
 On PostgreSQL the SQL is also a prepared statement of each connection: planning a query of six
 joins took the server 0.6 ms of its 0.7 ms (EXPLAIN ANALYZE on the demo), and a prepared
-statement is planned once per connection instead of on every request.
+statement is planned once per connection instead of on every request. Not behind a pooler that
+hands each transaction any server connection (PgBouncer's transaction pooling, for which Django
+needs DISABLE_SERVER_SIDE_CURSORS set): there a statement prepared on one server connection is
+missing from the next, or already there for another client, so the SQL is sent as it is.
 """
 
 import re
@@ -63,7 +66,9 @@ class PrecompiledQuery:
         bound[position] = value
         connection = connections[database]
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
+            if connection.vendor == "postgresql" and not connection.settings_dict.get(
+                "DISABLE_SERVER_SIDE_CURSORS"
+            ):
                 self._execute_prepared(connection, cursor, sql, bound)
             else:
                 cursor.execute(sql, bound)

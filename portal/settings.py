@@ -102,6 +102,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Behind a pooler that gives each transaction whichever server connection is free (PgBouncer's
+# transaction pooling), nothing may outlast a transaction on a connection: Django then needs
+# server-side cursors off, and lib.precompiled prepares no statements.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+    "DATABASE_TRANSACTION_POOLING", False
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- People, passwords and sessions --------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Real servers for the tests (and the bench) to run the portal against: SeaweedFS as the
-S3-compatible store, Debian's nginx in front, gunicorn web processes. Each runs on ports the
-operating system chose, in a folder of its own, and is stopped (and waited for) afterwards."""
+S3-compatible store, Debian's nginx in front, gunicorn web processes, PgBouncer in front of
+PostgreSQL. Each runs on ports the operating system chose, in a folder of its own, and is stopped
+(and waited for) afterwards."""
 
 import json
 import os
@@ -21,6 +22,7 @@ import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 NGINX = "/usr/sbin/nginx"
+PGBOUNCER = "/usr/sbin/pgbouncer"
 S3_ACCESS_KEY = "portal-test-access"
 S3_SECRET_KEY = "portal-test-secret-not-a-secret"  # noqa: S105
 S3_BUCKET = "portal-test"
@@ -323,3 +325,54 @@ def gunicorn(folder: Path, environment: dict[str, str], *, workers: int = 2) -> 
         yield Gunicorn(port, process, log_path)
     finally:
         stop(process, timeout=15)
+
+
+# --- PgBouncer ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PgBouncer:
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def pgbouncer(
+    folder: Path, *, host: str, port: str | int, user: str, pool_mode: str = "transaction"
+) -> Iterator[PgBouncer]:
+    """Debian's PgBouncer in front of the PostgreSQL server at host:port, for every database on
+    it, pooling as docs/deploy.md says (transaction pooling: each transaction may be given any
+    of the server's connections)."""
+    if not Path(PGBOUNCER).exists():
+        missing("PgBouncer", "apt-get install -y pgbouncer")
+    folder.mkdir(parents=True, exist_ok=True)
+    listen = free_port()
+    conf = folder / "pgbouncer.ini"
+    conf.write_text(
+        "[databases]\n"
+        f"* = host={host} port={port} user={user}\n"
+        "[pgbouncer]\n"
+        "listen_addr = 127.0.0.1\n"
+        f"listen_port = {listen}\n"
+        "unix_socket_dir =\n"
+        "auth_type = any\n"
+        f"pool_mode = {pool_mode}\n"
+        "default_pool_size = 4\n"
+    )
+    conf.chmod(0o644)
+    # PgBouncer refuses to run as root.
+    as_user = ["-u", "nobody"] if os.geteuid() == 0 else []
+    log_path = folder / "pgbouncer.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603
+            [PGBOUNCER, *as_user, str(conf)], stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_for_port(listen, timeout=10, process=process)
+        yield PgBouncer(listen, process, log_path)
+    finally:
+        stop(process, timeout=10)

@@ -1,5 +1,8 @@
 """Queries built once per process (lib.precompiled): the rows are what the ORM's own query gives,
-and on PostgreSQL the prepared statement survives a new connection."""
+and on PostgreSQL the prepared statement survives a new connection, and is not relied on behind
+PgBouncer's transaction pooling."""
+
+import json
 
 import pytest
 from django.db import connection
@@ -7,6 +10,8 @@ from django.db import connection
 from agencies.models import Organisation
 from lib.precompiled import PrecompiledQuery
 from tests.factories import make_organisation
+from tests.portal.test_settings import run_django
+from tests.servers import pgbouncer
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +67,62 @@ def test_on_postgresql_a_new_connection_prepares_the_statement_again():
     # What a database restart or CONN_MAX_AGE does: the next request has a new connection.
     connection.close()
     assert query.rows("default", "Police Scotland")[0][0] == organisation.pk
+
+
+# Run by the portal as configured for PgBouncer: the session and the person are read, then again
+# while another client holds the one server connection used so far, so that PgBouncer hands the
+# second reads another server connection, as it does to requests under load.
+READ_TWICE_BEHIND_A_POOLER = """
+import json, os
+import psycopg2
+from django.conf import settings
+from agencies.backends import load_person
+from portal.sessions import SessionStore
+
+def read():
+    session = SessionStore(os.environ["SESSION_KEY_TO_READ"]).load()
+    person = load_person(session["_auth_user_id"])
+    return [session, person.email, [m.organisation.name for m in person.active_memberships]]
+
+first = read()
+database = settings.DATABASES["default"]
+holder = psycopg2.connect(
+    host=database["HOST"], port=database["PORT"], dbname=database["NAME"], user=database["USER"]
+)
+holder.cursor().execute("SELECT 1")
+print(json.dumps([first, read()]))
+"""
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PgBouncer: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_behind_pgbouncers_transaction_pooling_the_session_and_the_person_are_read(
+    tmp_path, police_officer, settings
+):
+    from portal.sessions import SessionStore
+
+    session = SessionStore()
+    session["_auth_user_id"] = str(police_officer.pk)
+    session.create()
+    database = connection.settings_dict
+    with pgbouncer(
+        tmp_path / "pgbouncer",
+        host=database["HOST"],
+        port=database["PORT"],
+        user=database["USER"],
+    ) as bouncer:
+        result = run_django(
+            ["shell", "-c", READ_TWICE_BEHIND_A_POOLER],
+            DEBUG="true",
+            SECRET_KEY=settings.SECRET_KEY,
+            DATABASE_URL=(
+                f"postgres://{database['USER']}@127.0.0.1:{bouncer.port}/{database['NAME']}"
+            ),
+            DATABASE_TRANSACTION_POOLING="true",
+            SESSION_KEY_TO_READ=session.session_key,
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+    first, second = json.loads(result.stdout.strip().splitlines()[-1])
+    expected = [police_officer.email, ["Avon and Somerset Police"]]
+    assert first[1:] == second[1:] == expected
+    assert first[0] == second[0] == {"_auth_user_id": str(police_officer.pk)}
