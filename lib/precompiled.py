@@ -13,17 +13,24 @@ statement is planned once per connection instead of on every request. Not behind
 hands each transaction any server connection (PgBouncer's transaction pooling, for which Django
 needs DISABLE_SERVER_SIDE_CURSORS set): there a statement prepared on one server connection is
 missing from the next, or already there for another client, so the SQL is sent as it is.
+
+A migration that changes a column the statement returns (its type or length) makes PostgreSQL
+refuse the statement ("cached plan must not change result type") on every connection that had
+it; the web processes still running the release before keep their connections. The statement is
+then prepared again on that connection, and the query answered.
 """
 
 import re
 import weakref
 from collections.abc import Callable
 
-from django.db import connections
+from django.db import NotSupportedError, connections
 from django.db.models import QuerySet
 
 # psycopg2's placeholders (%s, and %% for a literal %), as PREPARE's numbered parameters.
 _PLACEHOLDER = re.compile(r"%([s%])")
+# PostgreSQL's code (feature_not_supported) for "cached plan must not change result type".
+_RESULT_TYPE_CHANGED = "0A000"
 
 
 class PrecompiledQuery:
@@ -42,6 +49,8 @@ class PrecompiledQuery:
         # The PostgreSQL connections (psycopg2's own) that have the statement prepared: a new
         # connection (after CONN_MAX_AGE, or a database restart) prepares it again.
         self._prepared_on: weakref.WeakSet = weakref.WeakSet()
+        # Those whose statement PostgreSQL refused after a migration, to be deallocated first.
+        self._outdated_on: weakref.WeakSet = weakref.WeakSet()
 
     def _compile(self, database: str) -> tuple[str, list, int, list]:
         # The vendor is part of the key: the test suite switches a database alias's engine.
@@ -81,15 +90,31 @@ class PrecompiledQuery:
                 row[column] = converted
         return rows
 
-    def _execute_prepared(self, connection, cursor, sql: str, bound: list) -> None:
-        if connection.connection not in self._prepared_on:
+    def _execute_prepared(
+        self, connection, cursor, sql: str, bound: list, *, again: bool = False
+    ) -> None:
+        raw = connection.connection
+        if raw not in self._prepared_on:
             numbers = iter(range(1, len(bound) + 1))
             numbered = _PLACEHOLDER.sub(
                 lambda match: "%" if match[1] == "%" else f"${next(numbers)}", sql
             )
             # On psycopg2's own cursor: preparing is once per connection, not a query of the
             # request that happens to come first, so Django's query log does not count it.
+            if raw in self._outdated_on:
+                cursor.cursor.execute(f"DEALLOCATE {self._statement}")
+                self._outdated_on.discard(raw)
             cursor.cursor.execute(f"PREPARE {self._statement} AS {numbered}")
-            self._prepared_on.add(connection.connection)
+            self._prepared_on.add(raw)
         placeholders = ", ".join(["%s"] * len(bound))
-        cursor.execute(f"EXECUTE {self._statement}({placeholders})", bound)
+        try:
+            cursor.execute(f"EXECUTE {self._statement}({placeholders})", bound)
+        except NotSupportedError as refused:
+            if again or getattr(refused.__cause__, "pgcode", None) != _RESULT_TYPE_CHANGED:
+                raise
+            self._prepared_on.discard(raw)
+            self._outdated_on.add(raw)
+            if connection.in_atomic_block:
+                # The refusal aborted the transaction; the next lookup prepares it again.
+                raise
+            self._execute_prepared(connection, cursor, sql, bound, again=True)

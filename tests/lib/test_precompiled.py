@@ -5,7 +5,7 @@ PgBouncer's transaction pooling."""
 import json
 
 import pytest
-from django.db import connection
+from django.db import NotSupportedError, connection, transaction
 
 from agencies.models import Organisation
 from lib.precompiled import PrecompiledQuery
@@ -67,6 +67,50 @@ def test_on_postgresql_a_new_connection_prepares_the_statement_again():
     # What a database restart or CONN_MAX_AGE does: the next request has a new connection.
     connection.close()
     assert query.rows("default", "Police Scotland")[0][0] == organisation.pk
+
+
+def _alter_name_column(length: int) -> None:
+    """What a migration run from another machine does to a column the query returns."""
+    import psycopg2
+
+    database = connection.settings_dict
+    other = psycopg2.connect(
+        host=database["HOST"], port=database["PORT"], dbname=database["NAME"], user=database["USER"]
+    )
+    other.autocommit = True
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(
+                f"ALTER TABLE agencies_organisation ALTER COLUMN name TYPE varchar({length})"
+            )
+    finally:
+        other.close()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_migration_changing_a_returned_column_does_not_break_the_statement():
+    """PostgreSQL refuses a prepared statement whose columns changed type ("cached plan must not
+    change result type"): the web processes still running while a release migrates would fail
+    every signed-in request until their connections were replaced."""
+    organisation = make_organisation("Police Scotland")
+    query = PrecompiledQuery("migrated", _organisations_named, sentinel="\x00name")
+    assert query.rows("default", "Police Scotland")[0][0] == organisation.pk
+    length = Organisation._meta.get_field("name").max_length
+    _alter_name_column(length + 50)
+    try:
+        assert query.rows("default", "Police Scotland")[0][0] == organisation.pk
+        assert query.rows("default", "Police Scotland")[0][0] == organisation.pk
+        # Inside a transaction the refusal has aborted it, and is raised; the next lookup on
+        # the connection, in a transaction or not, has the statement prepared again.
+        _alter_name_column(length + 60)
+        with pytest.raises(NotSupportedError), transaction.atomic():
+            query.rows("default", "Police Scotland")
+        with transaction.atomic():
+            assert query.rows("default", "Police Scotland")[0][0] == organisation.pk
+        assert query.rows("default", "Police Scotland")[0][0] == organisation.pk
+    finally:
+        _alter_name_column(length)
 
 
 # Run by the portal as configured for PgBouncer: the session and the person are read, then again
