@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -220,6 +221,43 @@ def test_a_browser_cannot_say_a_download_was_not_sent(front, client, police_offi
     )
     assert status == 503
     assert Download.objects.count() == 1
+
+
+def test_a_browsers_note_is_not_passed_on_when_the_store_fails(
+    front_of_a_failing_store, client, police_officer, campaign
+):
+    """Where nginx turns to the portal after the store failed, it passes on only the portal's own
+    note: the browser's is dropped, whether the portal's answer had a note (a download) or none
+    (a preview)."""
+    from campaigns.services import material as material_services
+
+    earlier = make_material(campaign, title="Earlier", file_bytes=png_bytes(), filename="a.png")
+    [kept] = material_services.record_downloads(
+        [earlier.current_version],
+        user=police_officer,
+        organisation=None,
+        embargo_acknowledged=False,
+        sending=[],
+    )
+    headers = {
+        "Cookie": cookie_for(client, police_officer),
+        "X-Portal-If-Not-Sent": material_services.not_sent_note([kept]),
+    }
+    material = make_material(campaign, file_bytes=b"%PDF-1.7 the briefing", filename="brief.pdf")
+    answer = fetch(
+        front_of_a_failing_store.url,
+        reverse("campaigns:material-download", args=[material.pk]),
+        headers=headers,
+    )
+    assert_not_sent_page(*answer)
+    assert list(Download.objects.all()) == [kept], "the failed download's record alone is gone"
+    version = earlier.current_version
+    version.preview.save("preview.png", ContentFile(png_bytes()))
+    status, _, page = fetch(front_of_a_failing_store.url, version.preview_url, headers=headers)
+    assert status == 503
+    assert b"<title>The file cannot be sent just now" in page, "nginx turned to the portal"
+    assert list(Download.objects.all()) == [kept]
+    assert AuditEntry.objects.filter(action="asset.download_not_sent").count() == 1
 
 
 def test_the_internal_locations_are_404_to_a_browser(front, police_officer, campaign, client):
