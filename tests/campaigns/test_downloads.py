@@ -1,10 +1,12 @@
 """Downloads: through a view only, checked, recorded, and served so that nothing runs."""
 
 import io
+import time
 import zipfile
 from datetime import datetime, timedelta
 
 import pytest
+from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
@@ -290,6 +292,19 @@ def test_the_zip_is_404_outside_the_campaign(client_for, other_force_officer, ca
     assert not Download.objects.exists()
 
 
+def signed_long_ago(named: dict) -> str:
+    """A note as the portal signs it, but stamped a minute older than the portal accepts."""
+    from campaigns.services.material import NOT_SENT_MAX_AGE, NOT_SENT_SALT
+
+    then = int(time.time() - NOT_SENT_MAX_AGE.total_seconds() - 60)
+
+    class SignedThen(signing.TimestampSigner):
+        def timestamp(self) -> str:
+            return signing.b62_encode(then)
+
+    return SignedThen(salt=NOT_SENT_SALT).sign_object(named)
+
+
 def not_sent(client, note: str):
     """What nginx asks for when the store fails as it fetches a download (deploy/nginx.conf)."""
     return client.get(
@@ -316,7 +331,10 @@ def test_the_page_for_a_download_not_sent_removes_only_the_records_its_note_name
     assert "nothing was downloaded" in someone_else.content.decode()
     officer = client_for(police_officer)
     forged = note.rpartition(":")[0] + ":not-the-portals-signature"
-    for refused in ("", "not-a-note", forged):
+    named = {"user": police_officer.pk, "downloads": [download.pk]}
+    # Signed by the portal, but for something else, or longer ago than nginx ever waits.
+    other_purposes = [signing.dumps(named), signing.dumps(named, salt="campaigns.other")]
+    for refused in ("", "not-a-note", forged, *other_purposes, signed_long_ago(named)):
         assert not_sent(officer, refused).status_code == 503
     assert Download.objects.count() == 2
     assert not AuditEntry.objects.filter(action="asset.download_not_sent").exists()
