@@ -9,10 +9,11 @@ SQL with the real value in the sentinel's place. The rows are what `values_list`
 
 On PostgreSQL the SQL is also a prepared statement of each connection: planning a query of six
 joins took the server 0.6 ms of its 0.7 ms (EXPLAIN ANALYZE on the demo), and a prepared
-statement is planned once per connection instead of on every request. Not behind a pooler that
-hands each transaction any server connection (PgBouncer's transaction pooling, for which Django
-needs DISABLE_SERVER_SIDE_CURSORS set): there a statement prepared on one server connection is
-missing from the next, or already there for another client, so the SQL is sent as it is.
+statement is planned once per connection instead of on every request. Except behind a pooler
+that gives each transaction whichever server connection is free (PgBouncer's transaction pooling,
+for which Django needs DISABLE_SERVER_SIDE_CURSORS, set by DATABASE_TRANSACTION_POOLING): there a
+statement prepared on one server connection is missing from the next, or already there for
+another client, so the SQL is sent as it is.
 
 A migration that changes a column the statement returns (its type or length) makes PostgreSQL
 refuse the statement ("cached plan must not change result type") on every connection that had
