@@ -1,9 +1,14 @@
-"""What needs a person's attention, gathered for their home page in a fixed number of queries."""
+"""What needs a person's attention, gathered for their home page in a fixed number of queries.
+
+The ORM takes longer to build a query of the visibility rules than the database takes to answer
+it, so the material that needs attention comes in one query asking everything at once, and the
+campaigns' whole-toolkit downloads come with the campaigns.
+"""
 
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from campaigns.models import (
@@ -21,6 +26,8 @@ UNLOGGED_SHOWN = 10
 
 @dataclass
 class Attention:
+    # The person's campaigns, the home page's list.
+    campaigns: list[Campaign] = field(default_factory=list)
     to_review: int = 0
     changes_requested: list[Material] = field(default_factory=list)
     new_material: Counter = field(default_factory=Counter)
@@ -40,65 +47,43 @@ class Attention:
         )
 
 
-def attention_for(user, campaigns: list[Campaign]) -> Attention:
+def attention_for(user) -> Attention:
     now = timezone.now()
-    visible = Material.objects.visible_to(user, now=now).filter(withdrawn_at__isnull=True)
-    attention = Attention()
+    attention = Attention(campaigns=_campaigns(user))
     if user.is_campaign_admin:
         attention.to_review = MaterialVersion.objects.awaiting_review_by(user).count()
 
-    latest_status = Subquery(
-        MaterialVersion.objects.filter(material=OuterRef("pk"))
-        .order_by("-number")
-        .values("status")[:1]
-    )
-    attention.changes_requested = list(
-        visible.filter(owner_organisation_id__in=user.organisation_ids)
-        .annotate(latest_status=latest_status)
-        .filter(latest_status=MaterialVersion.Status.CHANGES_REQUESTED)
-        .select_related("campaign")
-        .order_by("campaign__name", "title")
-    )
+    campaigns = {campaign.pk: campaign for campaign in attention.campaigns}
+    for material in _material(user, now):
+        # Material the person may see is in a campaign they may see.
+        material.campaign = campaigns[material.campaign_id]
+        if material.latest_status == MaterialVersion.Status.CHANGES_REQUESTED and (
+            material.owner_organisation_id in user.organisation_ids
+        ):
+            attention.changes_requested.append(material)
+        if _is_new(material, now):
+            attention.new_material[material.campaign_id] += 1
+        if material.downloaded_alone and not material.logged:
+            attention.unlogged_downloads.append(material)
+    del attention.unlogged_downloads[UNLOGGED_SHOWN:]
 
-    last_seen = dict(
-        CampaignVisit.objects.filter(user=user).values_list("campaign_id", "last_seen_at")
-    )
-    approved_at = Subquery(
-        MaterialVersion.objects.filter(
-            material=OuterRef("pk"), status=MaterialVersion.Status.APPROVED
-        ).values("decided_at")[:1]
-    )
-    available = (
-        visible.filter(campaign__in=campaigns)
-        .filter(Q(release_at__isnull=True) | Q(release_at__lte=now))
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .annotate(approved_at=approved_at)
-        .filter(approved_at__isnull=False)
-        .values_list("campaign_id", "approved_at", "release_at")
-    )
-    for campaign_id, approved, released in available:
-        came = max(approved, released) if released else approved
-        seen = last_seen.get(campaign_id)
-        if seen is None or came > seen:
-            attention.new_material[campaign_id] += 1
-
-    # Downloads are the person's own: a colleague's download is not theirs to account for. What
-    # is logged is the organisation's: a record a colleague logged with the material counts.
-    organisation_ids = user.organisation_ids
-    downloaded_alone = Download.objects.filter(
-        material=OuterRef("pk"), user=user, in_toolkit_zip=False
-    )
-    logged = Activity.materials.through.objects.filter(
-        material=OuterRef("pk"), activity__organisation_id__in=organisation_ids
-    )
-    attention.unlogged_downloads = list(
-        visible.filter(Exists(downloaded_alone))
-        .exclude(Exists(logged))
-        .select_related("campaign")
-        .order_by("campaign__name", "title")[:UNLOGGED_SHOWN]
-    )
     # The whole toolkit as one ZIP is one prompt, until the organisation logs any activity in
     # the campaign after the person's latest ZIP.
+    attention.unlogged_toolkits = sorted(
+        (c for c in attention.campaigns if c.last_zip is not None and not c.logged_since),
+        key=lambda campaign: (campaign.name, campaign.pk),
+    )
+    attention.withdrawn = list(
+        user.withdrawal_notices.filter(dismissed_at__isnull=True).select_related(
+            "material__campaign"
+        )
+    )
+    return attention
+
+
+def _campaigns(user) -> list[Campaign]:
+    """The person's campaigns, each with when they last downloaded its whole toolkit
+    (`last_zip`) and whether their organisation logged activity in it since (`logged_since`)."""
     last_zip = (
         Download.objects.filter(user=user, in_toolkit_zip=True, material__campaign=OuterRef("pk"))
         .order_by("-downloaded_at")
@@ -106,20 +91,79 @@ def attention_for(user, campaigns: list[Campaign]) -> Attention:
     )
     logged_since = Activity.objects.filter(
         campaign=OuterRef("pk"),
-        organisation_id__in=organisation_ids,
+        organisation_id__in=user.organisation_ids,
         created_at__gte=OuterRef("last_zip"),
     )
-    attention.unlogged_toolkits = list(
-        Campaign.objects.filter(pk__in=[campaign.pk for campaign in campaigns])
+    return list(
+        Campaign.objects.visible_to(user)
         .annotate(last_zip=Subquery(last_zip))
-        .filter(last_zip__isnull=False)
-        .exclude(Exists(logged_since))
-        .order_by("name", "pk")
+        .annotate(logged_since=Exists(logged_since))
     )
 
-    attention.withdrawn = list(
-        user.withdrawal_notices.filter(dismissed_at__isnull=True).select_related(
-            "material__campaign"
+
+def _material(user, now) -> list[Material]:
+    """The material, not withdrawn, that needs the person's attention, by campaign and title:
+    their organisation's sent back for changes, what is new since they last saw its campaign's
+    toolkit, and what they downloaded on its own but their organisation has not logged using.
+
+    Each comes with its latest version's status (`latest_status`), when it was approved
+    (`approved_at`), when the person last saw its toolkit (`seen_at`), and whether it is one they
+    downloaded on its own (`downloaded_alone`) and their organisation logged (`logged`).
+    """
+    organisation_ids = user.organisation_ids
+    # Unordered: the versions' own ordering would join the material and its campaign again.
+    versions = MaterialVersion.objects.filter(material=OuterRef("pk")).order_by()
+    visit = CampaignVisit.objects.filter(user=user, campaign=OuterRef("campaign")).order_by()
+    # Downloads are the person's own: a colleague's download is not theirs to account for. What
+    # is logged is the organisation's: a record a colleague logged with the material counts.
+    downloaded_alone = Download.objects.filter(
+        material=OuterRef("pk"), user=user, in_toolkit_zip=False
+    )
+    logged = Activity.materials.through.objects.filter(
+        material=OuterRef("pk"), activity__organisation_id__in=organisation_ids
+    )
+    sent_back = Q(
+        owner_organisation_id__in=organisation_ids,
+        latest_status=MaterialVersion.Status.CHANGES_REQUESTED,
+    )
+    new = (
+        _available(now)
+        & Q(approved_at__isnull=False)
+        & (
+            Q(seen_at__isnull=True)
+            | Q(approved_at__gt=F("seen_at"))
+            | Q(release_at__gt=F("seen_at"))
         )
     )
-    return attention
+    return list(
+        Material.objects.visible_to(user, now=now)
+        .filter(withdrawn_at__isnull=True)
+        .annotate(
+            latest_status=Subquery(versions.order_by("-number").values("status")[:1]),
+            # A material has at most one approved version.
+            approved_at=Subquery(
+                versions.filter(status=MaterialVersion.Status.APPROVED).values("decided_at")[:1]
+            ),
+            seen_at=Subquery(visit.values("last_seen_at")[:1]),
+            downloaded_alone=Exists(downloaded_alone),
+            logged=Exists(logged),
+        )
+        .filter(sent_back | new | Q(downloaded_alone=True, logged=False))
+        .only("title", "campaign_id", "owner_organisation_id", "release_at", "expires_at")
+        .order_by("campaign__name", "title", "pk")
+    )
+
+
+def _available(now) -> Q:
+    return (Q(release_at__isnull=True) | Q(release_at__lte=now)) & (
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+
+
+def _is_new(material: Material, now) -> bool:
+    """Approved and available, and approved or released since the person last saw its toolkit."""
+    approved = material.approved_at
+    if approved is None or not material.is_released(now) or material.is_expired(now):
+        return False
+    came = max(approved, material.release_at) if material.release_at else approved
+    return material.seen_at is None or came > material.seen_at

@@ -7,14 +7,13 @@ from django.views.decorators.http import require_http_methods
 from agencies.access import managed_organisations
 from campaigns.access import can_create_campaigns
 from campaigns.attention import attention_for
-from campaigns.models import Campaign
 
 
 @require_http_methods(["GET"])
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    campaigns = list(Campaign.objects.visible_to(user))
-    attention = attention_for(user, campaigns)
+    attention = attention_for(user)
+    campaigns = attention.campaigns
     for campaign in campaigns:
         campaign.viewer_runs_it = campaign.is_run_by(user)
         campaign.new_material = attention.new_material.get(campaign.pk, 0)
