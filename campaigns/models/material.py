@@ -216,6 +216,18 @@ class MaterialQuerySet(models.QuerySet):
             .annotate(search_rank=SearchRank(F("search_vector"), query))
         )
 
+    def for_toolkit(self) -> "MaterialQuerySet":
+        """What the toolkit's list shows of each piece of material, in a fixed number of
+        queries: its owner and its versions. Its tags, audience and uploaders are for its own
+        page (with_versions)."""
+        return self.select_related("owner_organisation").prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=MaterialVersion.objects.order_by("-number"),
+                to_attr="version_list",
+            )
+        )
+
     def with_versions(self) -> "MaterialQuerySet":
         """Everything a list or page of material shows, in a fixed number of queries."""
         return self.select_related("campaign", "owner_organisation").prefetch_related(

@@ -76,7 +76,7 @@ def toolkit(request: HttpRequest, slug: str) -> HttpResponse:
         )
     searched = filters.is_valid() and bool(filters.cleaned_data["q"].strip())
     order = ("kind", "-search_rank", "title", "pk") if searched else ("kind", "title", "pk")
-    materials = list(materials.with_versions().order_by(*order))
+    materials = list(materials.for_toolkit().order_by(*order))
 
     visit = CampaignVisit.objects.filter(user=request.user, campaign=campaign).first()
     last_seen = visit.last_seen_at if visit else None
