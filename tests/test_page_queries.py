@@ -20,12 +20,12 @@ PAGES = {
         lambda c, m: reverse("home"),
         [
             *FLOOR,
-            "the campaigns they take part in, with lead and region",
-            "their organisation's material sent back for changes",
-            "when they last saw each campaign's toolkit",
-            "material approved or released in those campaigns, for what is new",
-            "material they downloaded but have not yet logged using",
-            "campaigns whose whole toolkit they downloaded with no activity logged since",
+            "the campaigns they take part in, with lead and region, and when they last "
+            "downloaded each one's whole toolkit and whether activity was logged since",
+            # One query for all three: the visibility rules cost more to build than to answer.
+            "the material needing their attention: their organisation's sent back for changes, "
+            "what is new since they last saw its toolkit, what they downloaded but have not "
+            "logged using",
             "withdrawal notices not yet dismissed",
         ],
     ),
@@ -44,10 +44,9 @@ PAGES = {
         [
             *FLOOR,
             "the campaign, if visible to them",
-            "the material they may see, with campaign and owner",
-            "its tags",
-            "its audience organisations",
-            "its versions with their uploaders",
+            # Not its tags, audience or uploaders: the material's own page shows those.
+            "the material they may see, with its owner",
+            "its versions",
             "their last visit to the toolkit (written only when something was new)",
         ],
     ),
