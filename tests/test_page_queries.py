@@ -54,12 +54,12 @@ PAGES = {
         lambda c, m: reverse("campaigns:material-detail", args=[m.pk]),
         [
             *FLOOR,
-            "the material, if visible to them, with campaign and owner",
+            "the material, if visible to them, with campaign, owner and whether it is a "
+            "template itself",
             "its tags",
             "its audience organisations",
-            "its versions with their uploaders",
+            "its versions with who uploaded and who decided on each",
             "whether it was made from a template (localised material)",
-            "whether it is a template itself",
         ],
     ),
     "activity list": (

@@ -289,7 +289,8 @@ def portal_values(
         names & {"live_cases", "referrals_change"}
     ):
         values.update(_enforcement_values(campaign, organisation))
-    partner = CampaignPartner.objects.filter(campaign=campaign, organisation=organisation).first()
+    # Through the campaign, so that the partner comes with it for its launch date.
+    partner = campaign.partners.filter(organisation=organisation).first()
     launch = partner.effective_launch_date if partner else campaign.launch_date
     values["launch_date"] = Value("launch_date", _day(launch), FIELDS["launch_date"].source)
     values["helpline"] = Value(

@@ -229,13 +229,17 @@ class MaterialQuerySet(models.QuerySet):
         )
 
     def with_versions(self) -> "MaterialQuerySet":
-        """Everything a list or page of material shows, in a fixed number of queries."""
-        return self.select_related("campaign", "owner_organisation").prefetch_related(
+        """Everything a list or page of material shows, in a fixed number of queries: with
+        whether it is a template (`material.template`), and who uploaded and decided on each
+        version."""
+        return self.select_related("campaign", "owner_organisation", "template").prefetch_related(
             "tags",
             "audience_organisations",
             Prefetch(
                 "versions",
-                queryset=MaterialVersion.objects.select_related("uploaded_by").order_by("-number"),
+                queryset=MaterialVersion.objects.select_related(
+                    "uploaded_by", "decided_by"
+                ).order_by("-number"),
                 to_attr="version_list",
             ),
         )

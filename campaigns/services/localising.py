@@ -462,7 +462,11 @@ def latest_generation(localised: LocalisedMaterial) -> GeneratedVersion | None:
 def changes(localised: LocalisedMaterial) -> Changes:
     """Compare the values the latest version used with freshly computed ones: cheap, and right
     whatever changed them (an import, an undone import, corrected figures, a new template)."""
-    generated = latest_generation(localised)
+    return changes_since(localised, latest_generation(localised))
+
+
+def changes_since(localised: LocalisedMaterial, generated: GeneratedVersion | None) -> Changes:
+    """changes(), for a caller that has the latest generation (latest_generation) already."""
     found = Changes(generated)
     if generated is None:
         return found

@@ -77,15 +77,20 @@ def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     localised = (
         LocalisedMaterial.objects.filter(material=material)
-        .select_related("template__material", "organisation__force_area__region")
+        .select_related("template__material__campaign", "organisation__force_area__region")
         .first()
     )
     generations = {}
+    changes = None
     if localised is not None and rights.see_versions:
-        generations = {
-            generated.version_id: generated
-            for generated in localised.generations.select_related("template_version")
-        }
+        versions = {version.pk: version for version in material.versions_newest_first}
+        # Unordered: the generations' own ordering joins half the schema. Each generation made
+        # a version of this material, loaded with it.
+        for generated in localised.generations.select_related("template_version").order_by():
+            generated.version = versions[generated.version_id]
+            generations[generated.version_id] = generated
+        newest = max(generations.values(), key=lambda g: g.version.number, default=None)
+        changes = localising.changes_since(localised, newest)
     latest = material.latest_version
     return render(
         request,
@@ -96,9 +101,7 @@ def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "pdf_versions": set(
                 generated.version_id for generated in generations.values() if generated.pdf
             ),
-            "changes": localising.changes(localised)
-            if localised is not None and rights.see_versions
-            else None,
+            "changes": changes,
             "template": getattr(material, "template", None),
             "can_regenerate": localised is not None and can_regenerate(request.user, localised),
             "material": material,
