@@ -54,12 +54,12 @@ PAGES = {
         lambda c, m: reverse("campaigns:material-detail", args=[m.pk]),
         [
             *FLOOR,
-            "the material, if visible to them, with campaign, owner and whether it is a "
-            "template itself",
+            # Material made from a template would add what it was made from, and material for
+            # named organisations those organisations.
+            "the material, if visible to them, with campaign, owner, and whether it is a "
+            "template or was made from one",
             "its tags",
-            "its audience organisations",
             "its versions with who uploaded and who decided on each",
-            "whether it was made from a template (localised material)",
         ],
     ),
     "activity list": (

@@ -230,11 +230,14 @@ class MaterialQuerySet(models.QuerySet):
 
     def with_versions(self) -> "MaterialQuerySet":
         """Everything a list or page of material shows, in a fixed number of queries: with
-        whether it is a template (`material.template`), and who uploaded and decided on each
-        version."""
-        return self.select_related("campaign", "owner_organisation", "template").prefetch_related(
+        whether it is a template (`material.template`) or was made from one
+        (`material.localised`), and who uploaded and decided on each version. Not the named
+        organisations of its audience (`audience_organisations`): only material for named
+        organisations has any, and its page asks for them."""
+        return self.select_related(
+            "campaign", "owner_organisation", "template", "localised"
+        ).prefetch_related(
             "tags",
-            "audience_organisations",
             Prefetch(
                 "versions",
                 queryset=MaterialVersion.objects.select_related(

@@ -75,11 +75,11 @@ def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             .order_by("organisation__name")
         )
-    localised = (
-        LocalisedMaterial.objects.filter(material=material)
-        .select_related("template__material__campaign", "organisation__force_area__region")
-        .first()
-    )
+    localised = None
+    if getattr(material, "localised", None) is not None:  # it came with the material
+        localised = LocalisedMaterial.objects.select_related(
+            "template__material__campaign", "organisation__force_area__region"
+        ).get(pk=material.localised.pk)
     generations = {}
     changes = None
     if localised is not None and rights.see_versions:
