@@ -74,18 +74,26 @@ def get_partner_for_user(user, slug: str, partner_id: int) -> CampaignPartner:
     )
 
 
-def acting_organisation(user, campaign: Campaign) -> Organisation | None:
+def acting_organisation(
+    user, campaign: Campaign, *, partners: list[CampaignPartner] | None = None
+) -> Organisation | None:
     """The organisation a person acts for in a campaign: the lead if they belong to it, else the
-    first of their organisations that takes part."""
+    first of their organisations that takes part. `partners`: all the campaign's partners, for
+    a page that has them already."""
     memberships = user.active_memberships
     for membership in memberships:
         if membership.organisation_id == campaign.lead_organisation_id:
             return membership.organisation
-    partner_ids = set(
-        CampaignPartner.objects.filter(
-            campaign=campaign, organisation_id__in=user.organisation_ids
-        ).values_list("organisation_id", flat=True)
-    )
+    if partners is None:
+        partner_ids = set(
+            CampaignPartner.objects.filter(
+                campaign=campaign, organisation_id__in=user.organisation_ids
+            )
+            .order_by()
+            .values_list("organisation_id", flat=True)
+        )
+    else:
+        partner_ids = {partner.organisation_id for partner in partners}
     for membership in memberships:
         if membership.organisation_id in partner_ids:
             return membership.organisation

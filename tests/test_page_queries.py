@@ -34,9 +34,9 @@ PAGES = {
         [
             *FLOOR,
             "the campaign, if visible to them, with lead and region",
-            "which of their organisations take part (acting organisation)",
-            "their force's enforcement figures",
+            # Also which of their organisations take part (the organisation they act for).
             "the partners with their organisations",
+            "their force's enforcement figures",
         ],
     ),
     "toolkit": (

@@ -20,13 +20,16 @@ from lib.addresses import client_address
 @require_http_methods(["GET"])
 def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = get_campaign_for_user(request.user, slug)
-    partners = campaign.partners.select_related("organisation__force_area")
+    partners = list(campaign.partners.select_related("organisation__force_area"))
     enforcement = (
         EnforcementFigures.objects.visible_to(request.user)
         .filter(campaign=campaign)
         .select_related("organisation")
+        # The figures' own ordering, less the campaign's (one campaign here, and its ordering
+        # would join it).
+        .order_by("organisation", "-period_end", "pk")
     )
-    acting_for = acting_organisation(request.user, campaign)
+    acting_for = acting_organisation(request.user, campaign, partners=partners)
     return render(
         request,
         "campaigns/campaign_detail.html",
