@@ -55,8 +55,9 @@ def attention_for(user) -> Attention:
 
     campaigns = {campaign.pk: campaign for campaign in attention.campaigns}
     for material in _material(user, now):
-        # Material the person may see is in a campaign they may see.
-        material.campaign = campaigns[material.campaign_id]
+        # Material the person may see is in a campaign they may see: no query for its campaign.
+        if material.campaign_id in campaigns:
+            material.campaign = campaigns[material.campaign_id]
         if material.latest_status == MaterialVersion.Status.CHANGES_REQUESTED and (
             material.owner_organisation_id in user.organisation_ids
         ):

@@ -85,9 +85,10 @@ def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if localised is not None and rights.see_versions:
         versions = {version.pk: version for version in material.versions_newest_first}
         # Unordered: the generations' own ordering joins half the schema. Each generation made
-        # a version of this material, loaded with it.
+        # a version of this material, which came with it.
         for generated in localised.generations.select_related("template_version").order_by():
-            generated.version = versions[generated.version_id]
+            if generated.version_id in versions:
+                generated.version = versions[generated.version_id]
             generations[generated.version_id] = generated
         newest = max(generations.values(), key=lambda g: g.version.number, default=None)
         changes = localising.changes_since(localised, newest)
