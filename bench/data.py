@@ -7,17 +7,22 @@ through memory or an upload. People get an unusable password (nothing to hash): 
 environment signs them in by session.
 """
 
+import csv
 import functools
 import hashlib
 import io
+import json
 import os
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -166,10 +171,92 @@ class _Generated(io.RawIOBase):
 
 
 # --- A campaign at scale: many partners, their activity records and the region's figures ---------
-# Built with bulk_create in batches, each batch made as it is written, so that a million rows never
-# sit in memory; the builders return what the benchmark needs to find them again.
+# Built with bulk_create, or for the big tables straight into the table (insert_rows), in batches
+# each made as it is written, so that a million rows never sit in memory; the builders return
+# what the benchmark needs to find them again.
 
 BULK_BATCH = 10_000
+
+
+def insert_rows(model, rows: Iterable[dict], *, batch: int = BULK_BATCH) -> int:
+    """Write rows into the model's table without making model instances: on PostgreSQL with COPY
+    (CSV), elsewhere with one executemany per batch, all in one transaction. Each row maps column
+    names (`campaign_id`) to values; a column left out gets its field's default, and a time set
+    automatically (auto_now) the time of the call. Returns the number of rows written.
+
+    Nothing is validated or signalled, as with bulk_create: the rows must be as the portal would
+    store them (the database still checks its constraints)."""
+    now = timezone.now()
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    order = [
+        (
+            field.column,
+            now
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+            else field.get_default(),
+        )
+        for field in fields
+    ]
+    adapters = _adapters(fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(column) for column, _ in order)
+    # In CSV an empty unquoted value is NULL; for columns that cannot be NULL it is the empty
+    # string the portal stores.
+    not_null = ", ".join(
+        connection.ops.quote_name(field.column)
+        for field in fields
+        if not field.null and field.get_internal_type() in _TEXT
+    )
+    copy = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv" + (
+        f", FORCE_NOT_NULL ({not_null}))" if not_null else ")"
+    )
+    rows, written = iter(rows), 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        while chunk := list(islice(rows, batch)):
+            values = [[row.get(column, default) for column, default in order] for row in chunk]
+            for number, adapt in adapters:
+                for value in values:
+                    value[number] = adapt(value[number])
+            if connection.vendor == "postgresql":
+                text = io.StringIO()
+                csv.writer(text, lineterminator="\n").writerows(values)
+                text.seek(0)
+                cursor.copy_expert(copy, text)
+            else:
+                marks = ", ".join(["%s"] * len(order))
+                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)  # noqa: S608 (names from the model)
+            written += len(values)
+    return written
+
+
+_TEXT = {"CharField", "TextField", "SlugField", "EmailField", "URLField", "FileField"}
+
+
+def _adapters(fields) -> list[tuple[int, Callable]]:
+    """For each column whose Python values the driver (or CSV) does not take as they are, its
+    position and what turns a value into what the database stores."""
+
+    def moment(value):
+        return None if value is None else connection.ops.adapt_datetimefield_value(value)
+
+    def document(value):
+        return None if value is None else json.dumps(value)
+
+    def text(value):
+        return None if value is None else str(value)
+
+    chosen = []
+    for number, field in enumerate(fields):
+        kind = field.get_internal_type()
+        if kind == "JSONField":
+            chosen.append((number, document))
+        elif kind == "UUIDField":
+            chosen.append((number, text))
+        elif kind == "DateTimeField" and connection.vendor != "postgresql":
+            chosen.append((number, moment))
+        elif kind == "DateField" and connection.vendor != "postgresql":
+            chosen.append((number, text))
+    return chosen
 
 
 @dataclass
@@ -281,75 +368,107 @@ def scaled_campaign(env: Environment, label: str, world: ScaledRegion, *, launch
 def activity_records(
     in_campaign: Campaign, world: ScaledRegion, *, count: int, first_day, days: int
 ) -> int:
-    """`count` activity records spread evenly over the partners, the types and `days` days from
-    `first_day`, each batch of BULK_BATCH made as it is written. Returns the count."""
+    """`count` activity records spread evenly over the region's forces, the types and `days` days
+    from `first_day`. Returns the count."""
+    return activity_records_for(
+        in_campaign,
+        list(zip(world.forces, world.members, strict=True)),
+        count=count,
+        first_day=first_day,
+        days=days,
+    )
+
+
+def activity_records_for(
+    in_campaign: Campaign,
+    partners: Sequence[tuple[Organisation, User | None]],
+    *,
+    count: int,
+    first_day,
+    days: int,
+) -> int:
+    """`count` activity records spread evenly over the partners (each organisation's records
+    logged by its member, if any, in its force area), the types and `days` days from `first_day`,
+    written straight into the table (see insert_rows). Returns the count."""
     types = list(Activity.Type.values)
     reaches = {Activity.Type.SOCIAL_POST, Activity.Type.PRESS_RELEASE, Activity.Type.INTERVIEW}
-    partners = list(zip(world.forces, world.members, strict=True))
+    who = [
+        (organisation.pk, member.pk if member else None, organisation.force_area_id)
+        for organisation, member in partners
+    ]
     stamp = timezone.now()
 
-    def record(number: int) -> Activity:
-        force, member = partners[number % len(partners)]
-        kind = types[(number // len(partners)) % len(types)]
+    def record(number: int) -> dict:
+        organisation, member, area = who[number % len(who)]
+        kind = types[(number // len(who)) % len(types)]
         started = first_day + timedelta(days=(number * 7919) % days)
-        return Activity(
-            campaign=in_campaign,
-            organisation=force,
-            logged_by=member,
-            activity_type=kind,
-            started_on=started,
-            ended_on=started + timedelta(days=14) if kind == Activity.Type.POSTERS else None,
-            channel="Facebook" if kind in reaches else "",
-            quantity=(number % 40) + 1,
-            reach=(number % 5000) * 10 if kind in reaches else None,
-            reach_source=Activity.ReachSource.PLATFORM if kind in reaches else "",
-            force_area_id=force.force_area_id,
-            place=f"Place {number % 200}",
-            created_at=stamp,
-            updated_at=stamp,
-        )
+        reached = kind in reaches
+        return {
+            "campaign_id": in_campaign.pk,
+            "organisation_id": organisation,
+            "logged_by_id": member,
+            "activity_type": kind,
+            "started_on": started,
+            "ended_on": started + timedelta(days=14) if kind == Activity.Type.POSTERS else None,
+            "channel": "Facebook" if reached else "",
+            "quantity": (number % 40) + 1,
+            "reach": (number % 5000) * 10 if reached else None,
+            "reach_source": Activity.ReachSource.PLATFORM if reached else "",
+            "force_area_id": area,
+            "place": f"Place {number % 200}",
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
 
-    for start in range(0, count, BULK_BATCH):
-        Activity.objects.bulk_create(
-            [record(number) for number in range(start, min(start + BULK_BATCH, count))],
-            batch_size=BULK_BATCH,
-        )
-    return count
+    return insert_rows(Activity, (record(number) for number in range(count)))
 
 
-def link_material(in_campaign: Campaign, *, every: int = 10) -> int:
-    """Every `every`-th record of the campaign used one of its pieces of material. Returns the
-    number of links made."""
+def link_material(in_campaign: Campaign, *, every: int = 10, materials=None) -> int:
+    """Every `every`-th record of the campaign that uses no material yet used one of its pieces
+    of material (or of the pieces given). Returns the number of links made."""
     through = Activity.materials.through
-    materials = list(in_campaign.materials.order_by("pk").values_list("pk", flat=True))
+    chosen = materials if materials is not None else in_campaign.materials.all()
+    pks = list(chosen.order_by("pk").values_list("pk", flat=True))
     ids = list(
-        Activity.objects.filter(campaign=in_campaign).order_by("pk").values_list("pk", flat=True)
+        Activity.objects.filter(campaign=in_campaign, materials=None)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )[::every]
-    through.objects.bulk_create(
-        [
-            through(activity_id=pk, material_id=materials[number % len(materials)])
+    return insert_rows(
+        through,
+        (
+            {"activity_id": pk, "material_id": pks[number % len(pks)]}
             for number, pk in enumerate(ids)
-        ],
-        batch_size=BULK_BATCH,
+        ),
     )
-    return len(ids)
 
 
 def monthly_figures(world: ScaledRegion, *, last_month, months: int) -> int:
     """Help-seeker figures for every area of the region, for the website and the helpline, one a
-    month for `months` months up to `last_month` (the first of a month). Returns the count."""
+    month for `months` months up to `last_month` (the first of a month), in every month no
+    figure of the area and channel covers yet. Returns the count."""
     website, _ = Channel.objects.get_or_create(
         slug="website", defaults={"name": "Website", "position": 1}
     )
     helpline, _ = Channel.objects.get_or_create(
         slug="helpline", defaults={"name": "Helpline", "position": 2}
     )
+    # A region that has figures already (the demo's) keeps them: figures of one area and
+    # channel never overlap.
+    taken: dict[tuple, list] = {}
+    for area_id, channel_id, start, end in HelpSeekerFigure.objects.filter(
+        region=world.region
+    ).values_list("force_area_id", "channel_id", "period_start", "period_end"):
+        taken.setdefault((area_id, channel_id), []).append((start, end))
     rows = []
     for back in range(months):
         first = add_months(last_month, -back)
         last = add_months(first, 1) - timedelta(days=1)
         for number, area in enumerate(world.areas):
             for channel, base in ((website, 40), (helpline, 6)):
+                spans = taken.get((area.pk, channel.pk), [])
+                if any(start <= last and end >= first for start, end in spans):
+                    continue
                 rows.append(
                     HelpSeekerFigure(
                         region=world.region,

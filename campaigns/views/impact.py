@@ -117,9 +117,9 @@ def help_seekers_chart(campaign: Campaign, months: list[date], own_areas: set[in
     return chart, any(figure.is_illustrative for figure in figures)
 
 
-def activity_chart(user, campaign: Campaign, months: list[date]):
-    """Activity records logged each month (the person's own organisation's, for a partner)."""
-    counts = {
+def activity_by_month(user, campaign: Campaign) -> dict[date, int]:
+    """The campaign's activity records the person may see, counted by the month they happened."""
+    return {
         row["month"]: row["records"]
         for row in Activity.objects.visible_to(user)
         .filter(campaign=campaign)
@@ -127,6 +127,11 @@ def activity_chart(user, campaign: Campaign, months: list[date]):
         .values("month")
         .annotate(records=Count("pk"))
     }
+
+
+def activity_chart(user, campaign: Campaign, months: list[date]):
+    """Activity records logged each month (the person's own organisation's, for a partner)."""
+    counts = activity_by_month(user, campaign)
     values = [counts.get(month, 0) for month in months]
     return charts.line_chart(
         title="Activity logged each month",
