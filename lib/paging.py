@@ -1,16 +1,151 @@
-"""One page of a filtered list, and the filters to carry to its other pages and its exports."""
+"""One page of a filtered list, and the filters to carry to its other pages and its exports.
 
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
-from django.http import HttpRequest
+A page is found by where it starts, not by its number (keyset paging): the next page is the rows
+after the last one shown in the list's order, read from an index like the first page, so that
+the last page of a million rows costs what the first does. A page's links are the first page,
+the previous (`before=` the first row shown), the next (`after=` the last row shown) and the
+last page (`page=last`, the list read from its other end). Any other or damaged address shows
+the first page, as a page number out of range used to.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, QueryDict
+
+# What a page's address may carry besides the filters.
+PAGE_PARAMETERS = ("after", "before", "page")
+# Between the values of a row's position: dates, times and numbers never contain it.
+SEPARATOR = "_"
+
+
+@dataclass
+class KeysetPage:
+    """The rows of one page, how many rows the whole list has, and the query strings (filters
+    included) of the other pages; None where there is no such page."""
+
+    rows: list
+    count: int
+    first_query: str | None = None
+    previous_query: str | None = None
+    next_query: str | None = None
+    last_query: str | None = None
+    # The rows' positions in the whole list, where known (the first and last pages).
+    start_index: int | None = None
+    end_index: int | None = None
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __contains__(self, row) -> bool:
+        return row in self.rows
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.previous_query is not None or self.next_query is not None
 
 
 def filtered_page(
-    request: HttpRequest, rows: QuerySet | None, per_page: int
-) -> tuple[Page | None, str]:
-    """The page the request asks for (None when the filters are invalid and there are no rows),
-    and the request's filters without the page number, as a query string."""
-    page = None if rows is None else Paginator(rows, per_page).get_page(request.GET.get("page"))
+    request: HttpRequest, rows: QuerySet | None, per_page: int, order: tuple[str, ...]
+) -> tuple[KeysetPage | None, str]:
+    """The page the request asks for of rows in the given order (None when the filters are
+    invalid and there are no rows), and the request's filters without the page, as a query
+    string. The order's fields must be dates, times or numbers that are never empty, the last
+    one unique (the primary key)."""
     query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
+    for name in PAGE_PARAMETERS:
+        query.pop(name, None)
+    filters = query.urlencode()
+    if rows is None:
+        return None, filters
+    return _page(rows, per_page, order, request.GET, query), filters
+
+
+def _page(
+    rows: QuerySet, per_page: int, order: tuple[str, ...], asked: QueryDict, filters: QueryDict
+) -> KeysetPage:
+    fields = [(name.lstrip("-"), name.startswith("-")) for name in order]
+    reverse = tuple(name[1:] if name.startswith("-") else f"-{name}" for name in order)
+    count = rows.count()
+    after = _position(rows, fields, asked.get("after", ""))
+    before = _position(rows, fields, asked.get("before", "")) if after is None else None
+    if after is not None:
+        found = list(
+            rows.filter(_beyond(fields, after, later=True)).order_by(*order)[: per_page + 1]
+        )
+        shown, more = found[:per_page], len(found) > per_page
+        page = KeysetPage(shown, count, next_query="" if more else None, previous_query="")
+    elif before is not None:
+        found = list(
+            rows.filter(_beyond(fields, before, later=False)).order_by(*reverse)[: per_page + 1]
+        )
+        shown, more = found[:per_page][::-1], len(found) > per_page
+        page = KeysetPage(shown, count, previous_query="" if more else None, next_query="")
+    elif asked.get("page") == "last":
+        shown = list(rows.order_by(*reverse)[:per_page])[::-1]
+        more = count > len(shown)
+        page = KeysetPage(shown, count, previous_query="" if more else None)
+        page.start_index, page.end_index = count - len(shown) + 1, count
+    else:
+        found = list(rows.order_by(*order)[: per_page + 1])
+        shown, more = found[:per_page], len(found) > per_page
+        page = KeysetPage(shown, count, next_query="" if more else None)
+        page.start_index, page.end_index = (1 if shown else 0), len(shown)
+    if not page.rows:
+        page.previous_query = page.next_query = None
+    if page.previous_query is not None:
+        page.first_query = _query(filters)
+        page.previous_query = _query(filters, before=_cursor(page.rows[0], fields))
+    if page.next_query is not None:
+        page.next_query = _query(filters, after=_cursor(page.rows[-1], fields))
+        page.last_query = _query(filters, page="last")
+    return page
+
+
+def _query(filters: QueryDict, **position: str) -> str:
+    query = filters.copy()
+    for name, value in position.items():
+        query[name] = value
+    return query.urlencode()
+
+
+def _cursor(row, fields: list[tuple[str, bool]]) -> str:
+    values = []
+    for name, _ in fields:
+        value = getattr(row, name)
+        values.append(value.isoformat() if hasattr(value, "isoformat") else str(value))
+    return SEPARATOR.join(values)
+
+
+def _position(rows: QuerySet, fields: list[tuple[str, bool]], cursor: str) -> list | None:
+    """The values of a row's position, read back from an address (None when it is not one)."""
+    parts = cursor.split(SEPARATOR) if cursor else []
+    if len(parts) != len(fields):
+        return None
+    meta = rows.model._meta
+    try:
+        return [
+            (meta.pk if name == "pk" else meta.get_field(name)).to_python(part)
+            for (name, _), part in zip(fields, parts, strict=True)
+        ]
+    except (ValidationError, ValueError, OverflowError):
+        return None
+
+
+def _beyond(fields: list[tuple[str, bool]], values: list, *, later: bool) -> Q:
+    """Rows after the position in the list's order (later) or before it. The first field's
+    bound is repeated on its own, so that the database reads the index from the position
+    rather than filtering its way there."""
+    condition = Q()
+    equal = Q()
+    for (name, descending), value in zip(fields, values, strict=True):
+        smaller = descending == later
+        condition |= equal & Q(**{f"{name}__{'lt' if smaller else 'gt'}": value})
+        equal &= Q(**{name: value})
+    name, descending = fields[0]
+    bound = Q(**{f"{name}__{'lte' if descending == later else 'gte'}": values[0]})
+    return bound & condition

@@ -1,11 +1,34 @@
 """Assertions shared by the tests."""
 
+import html
 import re
 from urllib.parse import quote_plus
 
 from django.utils.html import escape
 
 _CSRF_TOKEN = re.compile(rb'name="(?:csrfmiddlewaretoken|csrf-token)" (?:value|content)="[^"]+"')
+
+
+_PAGE_LINK = re.compile(r'href="\?([^"]*)" rel="(first|prev|next|last)"')
+
+
+def page_links(response) -> dict[str, str]:
+    """The query strings of a list's links to its first, previous, next and last pages."""
+    found = _PAGE_LINK.findall(response.content.decode())
+    return {rel: html.unescape(query) for query, rel in found}
+
+
+def walk_pages(client, path: str, query: str, rel: str) -> tuple[list[list], list[dict]]:
+    """Every page of a list from the one asked for, following its `rel` links: the rows of each
+    (the view's `page`) and its links."""
+    pages, links = [], []
+    while query is not None:
+        response = client.get(f"{path}?{query}")
+        assert response.status_code == 200
+        pages.append(list(response.context["page"]))
+        links.append(page_links(response))
+        query = links[-1].get(rel)
+    return pages, links
 
 
 def body(response) -> bytes:

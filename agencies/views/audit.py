@@ -74,7 +74,7 @@ def filtered_entries(request: HttpRequest):
 @require_http_methods(["GET"])
 def audit_trail(request: HttpRequest) -> HttpResponse:
     form, entries = filtered_entries(request)
-    page, query = filtered_page(request, entries, PAGE_SIZE)
+    page, query = filtered_page(request, entries, PAGE_SIZE, ("-at", "-pk"))
     return render(
         request, "agencies/audit_trail.html", {"filters": form, "page": page, "query": query}
     )

@@ -50,8 +50,8 @@ def filtered_activity(request: HttpRequest) -> tuple[ActivityFilterForm, QuerySe
 def activity_list(request: HttpRequest) -> HttpResponse:
     form, activities = filtered_activity(request)
     if activities is not None:
-        activities = activities.for_list().order_by("-started_on", "-pk")
-    page, query = filtered_page(request, activities, PAGE_SIZE)
+        activities = activities.for_list()
+    page, query = filtered_page(request, activities, PAGE_SIZE, ("-started_on", "-pk"))
     return render(
         request, "campaigns/activity_list.html", {"filters": form, "page": page, "query": query}
     )

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from audit.models import AuditEntry
 from campaigns.models import Activity
 from campaigns.services import activity as services
-from tests.assertions import assert_same_page, body
+from tests.assertions import assert_same_page, body, page_links, walk_pages
 
 
 def make_activity(campaign, organisation, by=None, **fields) -> Activity:
@@ -199,6 +199,73 @@ def test_the_list_costs_the_same_queries_whatever_the_number_of_records(
     # session, the person with memberships, the filter's campaigns and organisations, the count,
     # the page of records (with campaign, organisation, logger, area) and their material.
     assert count() == few
+
+
+def many_records(campaign, organisation, count: int) -> list[int]:
+    """Records on few days (so that many share a date), newest first as the list shows them."""
+    made = Activity.objects.bulk_create(
+        Activity(
+            campaign=campaign,
+            organisation=organisation,
+            activity_type="posters",
+            started_on=date(2026, 7, 1 + number % 7),
+        )
+        for number in range(count)
+    )
+    return [a.pk for a in sorted(made, key=lambda a: (a.started_on, a.pk), reverse=True)]
+
+
+def walk(client, query: str, rel: str) -> tuple[list[list[int]], list[dict]]:
+    pages, links = walk_pages(client, LIST, query, rel)
+    return [[activity.pk for activity in page] for page in pages], links
+
+
+def test_the_pages_hold_every_record_once_forwards_and_backwards_with_the_filters(
+    client_for, charity_admin, campaign, force_a, council_b
+):
+    expected = many_records(campaign, force_a, 120)
+    many_records(campaign, council_b, 5)
+    client = client_for(charity_admin)
+    filters = f"organisation={force_a.slug}"
+    forwards, links = walk(client, filters, "next")
+    assert [len(page) for page in forwards] == [50, 50, 20]
+    assert [pk for page in forwards for pk in page] == expected
+    assert all(force_a.slug in query for page in links for query in page.values())
+    assert set(links[0]) == {"next", "last"} and set(links[-1]) == {"first", "prev"}
+    backwards, _ = walk(client, f"{filters}&page=last", "prev")
+    assert [len(page) for page in backwards] == [50, 50, 20]
+    assert [pk for page in reversed(backwards) for pk in page] == expected
+    assert backwards[0] == expected[-50:]
+    first = client.get(f"{LIST}?{page_links(client.get(f'{LIST}?{filters}&page=last'))['first']}")
+    assert [a.pk for a in first.context["page"]] == expected[:50]
+    assert "1 to 50 of 120" in first.content.decode()
+
+
+@pytest.mark.parametrize(
+    "address", ["after=yesterday", "before=2026-07-01", "after=2026-13-01_5", "page=9", "page=x"]
+)
+def test_a_damaged_page_address_shows_the_first_page(
+    client_for, charity_admin, campaign, force_a, address
+):
+    expected = many_records(campaign, force_a, 60)
+    response = client_for(charity_admin).get(f"{LIST}?{address}")
+    assert response.status_code == 200
+    assert [a.pk for a in response.context["page"]] == expected[:50]
+
+
+def test_the_last_page_costs_the_queries_of_the_first(client_for, charity_admin, campaign, force_a):
+    many_records(campaign, force_a, 120)
+    client = client_for(charity_admin)
+    client.get(LIST)
+
+    def count(query: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"{LIST}?{query}").status_code == 200
+        return len(queries)
+
+    last = page_links(client.get(LIST))["last"]
+    older = page_links(client.get(LIST))["next"]
+    assert count("") == count(last) == count(older)
 
 
 def read_csv(response) -> list[list[str]]:

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from audit.models import AuditEntry
 from audit.services import record
-from tests.assertions import body
+from tests.assertions import body, walk_pages
 
 TRAIL = reverse("audit-trail")
 EXPORT = reverse("audit-export")
@@ -111,3 +111,29 @@ def test_the_trail_costs_the_same_queries_however_long(
             subject_user=police_officer,
         )
     assert count() == few
+
+
+def test_the_pages_hold_every_entry_once_forwards_and_backwards_with_the_filters(
+    client_for, charity_admin, campaign, force_a
+):
+    for number in range(130):
+        record(
+            AuditEntry.Action.MATERIAL_DOWNLOADED,
+            campaign=campaign,
+            organisation=force_a,
+            target=f"Poster {number}",
+        )
+    record(AuditEntry.Action.SIGNED_IN, actor=charity_admin, campaign=campaign, target="Sign-in")
+    expected = list(
+        AuditEntry.objects.filter(action=AuditEntry.Action.MATERIAL_DOWNLOADED).order_by(
+            "-at", "-pk"
+        )
+    )
+    client = client_for(charity_admin)
+    forwards, links = walk_pages(client, TRAIL, "action=asset.downloaded", "next")
+    assert [len(page) for page in forwards] == [100, 30]
+    assert [entry for page in forwards for entry in page] == expected
+    assert all("action=asset.downloaded" in query for page in links for query in page.values())
+    backwards, _ = walk_pages(client, TRAIL, "action=asset.downloaded&page=last", "prev")
+    assert [len(page) for page in backwards] == [100, 30]
+    assert [entry for page in reversed(backwards) for entry in page] == expected
