@@ -149,11 +149,24 @@ class Activity(models.Model):
                 violation_error_message="Engagement cannot be more than the reach.",
             ),
         ]
+        # The list's order (newest first, then the newest record) under each filter it is read
+        # with, so that a page of it, the last as the first, is read from an index: a partner's
+        # own records, a campaign's, a campaign's by partner or by type, and everything a
+        # campaign admin sees. The partner and type ones also serve readiness.
         indexes = [
             models.Index(
-                fields=["campaign", "organisation", "started_on"], name="campaigns_activity_org_idx"
+                fields=["campaign", "organisation", "started_on", "id"],
+                name="campaigns_activity_org_date",
             ),
-            models.Index(fields=["campaign", "activity_type"], name="campaigns_activity_type_idx"),
+            models.Index(
+                fields=["campaign", "activity_type", "started_on", "id"],
+                name="campaigns_activity_type_date",
+            ),
+            models.Index(fields=["campaign", "started_on", "id"], name="campaigns_activity_date"),
+            models.Index(
+                fields=["organisation", "started_on", "id"], name="campaigns_activity_own_date"
+            ),
+            models.Index(fields=["started_on", "id"], name="campaigns_activity_newest"),
         ]
 
     def __str__(self) -> str:
