@@ -7,12 +7,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Max, Q, Value
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from agencies.models import Membership, Organisation, User
-from campaigns.models import Activity, Campaign, CampaignPartner, Download
+from campaigns.models import Activity, Campaign, Download
 
 
 @dataclass
@@ -78,32 +78,38 @@ def readiness_for(
     for item in downloaded:
         rows[item["organisation"]].materials_downloaded = item["materials"]
 
-    by_type: dict[int, dict[str, int]] = defaultdict(dict)
-    activity = Activity.objects.filter(campaign=campaign, organisation_id__in=ids)
-    for item in activity.values("organisation", "activity_type").annotate(n=Count("pk")):
-        by_type[item["organisation"]][item["activity_type"]] = item["n"]
-
-    partner_launch = Coalesce(
-        Subquery(
-            CampaignPartner.objects.filter(
-                campaign=campaign, organisation=OuterRef("organisation")
-            ).values("launch_date")[:1]
-        ),
-        Value(campaign.launch_date),
-    )
+    # One pass over the campaign's records: counted by partner and type, with each group's last
+    # day of activity and its records since the partner's launch. Partners launch on a few
+    # dates, so "since launch" is one condition per date.
+    launch_dates: dict[date, list[int]] = defaultdict(list)
+    for organisation_id, row in rows.items():
+        launch_dates[row.launch_date].append(organisation_id)
+    since_launch = Q(pk__in=[])
+    for day, organisations in launch_dates.items():
+        since_launch |= Q(organisation_id__in=organisations, started_on__gte=day)
     today = timezone.localdate()
-    summary = activity.values("organisation").annotate(
-        # The last day something was happening, never a day still to come: an activity running
-        # until next month was last active today, and one not started yet has not happened.
-        last=Max(
-            Least(Coalesce("ended_on", "started_on"), Value(today)),
-            filter=Q(started_on__lte=today),
-        ),
-        since_launch=Count("pk", filter=Q(started_on__gte=partner_launch)),
+    grouped = (
+        Activity.objects.filter(campaign=campaign, organisation_id__in=ids)
+        .values("organisation", "activity_type")
+        .annotate(
+            n=Count("pk"),
+            # The last day something was happening, never a day still to come: an activity
+            # running until next month was last active today, and one not started yet has not
+            # happened.
+            last=Max(
+                Least(Coalesce("ended_on", "started_on"), Value(today)),
+                filter=Q(started_on__lte=today),
+            ),
+            since_launch=Count("pk", filter=since_launch),
+        )
+        .order_by()
     )
-    for item in summary:
+    for item in grouped:
         row = rows[item["organisation"]]
-        row.last_activity = item["last"]
-        row.activity_since_launch = item["since_launch"]
-        row.activity_by_type = by_type[item["organisation"]]
+        row.activity_by_type[item["activity_type"]] = item["n"]
+        if item["last"] is not None and (
+            row.last_activity is None or item["last"] > row.last_activity
+        ):
+            row.last_activity = item["last"]
+        row.activity_since_launch += item["since_launch"]
     return list(rows.values())
