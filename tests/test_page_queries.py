@@ -81,8 +81,7 @@ PAGES = {
             "the partners they may see, with organisations",
             "the partners' people",
             "material downloaded, by partner",
-            "records by partner and type",
-            "each partner's last record and records since launch",
+            "records by partner and type, with each one's last day and those since launch",
         ],
     ),
     "impact": (
@@ -90,21 +89,16 @@ PAGES = {
         [
             *FLOOR,
             "the campaign, if visible to them",
-            "the partners with their organisations",
-            "the area table's figures",
+            "the partners with their organisations (launch dates, and the visits table)",
+            # The region's areas, channels and figures, read once for the effect, the area
+            # table and the chart (campaigns/impact/figures.py).
             "the region's force areas",
-            "the channels with figures",
-            # The impact computation (campaigns/impact/) asks for the areas, channels and figures
-            # again for the effect windows: left as it is, the module being reworked meanwhile.
-            "the effect windows' figures",
-            "the region's force areas (again)",
-            "the channels with figures (again)",
-            "the before-and-after figures",
-            "records by month (the timeline)",
-            "the months that have figures (what is missing)",
-            "records by partner (beside the visits their links brought)",
+            "the channels the region has figures for",
+            "the figures over the effect's windows and the table's",
+            "their records by month (the timeline)",
+            "the years with a whole year's figure (the table's presets)",
+            "their records by partner (beside the visits their links brought)",
             "help-page visits by partner and medium",
-            "the partners with their organisations (for the visits table)",
         ],
     ),
 }

@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from agencies.models import ForceArea, Region
+from campaigns.impact.figures import region_channels, region_figures
 from campaigns.impact.periods import Coverage, Note, Window, describe_span, gaps
 from campaigns.models import Channel, HelpSeekerFigure
 
@@ -49,11 +50,14 @@ def area_label(region: Region, force_area: ForceArea | None) -> str:
     return force_area.name if force_area else f"{region} (area not given)"
 
 
-def channels_for(region: Region, figures: list[HelpSeekerFigure]) -> list[Channel]:
-    """The channels a table has columns for: those in its figures, else those the region uses."""
+def channels_for(
+    region: Region, figures: list[HelpSeekerFigure], used: list[Channel] | None = None
+) -> list[Channel]:
+    """The channels a table has columns for: those in its figures, else those the region uses
+    (`used`, if the caller has them)."""
     channels = {figure.channel for figure in figures}
     if not channels:
-        channels = set(Channel.objects.filter(figures__region=region).distinct())
+        channels = set(used if used is not None else region_channels(region))
     return sorted(channels, key=lambda channel: (channel.position, channel.name))
 
 
@@ -64,27 +68,29 @@ def area_table(
     *,
     areas: list[ForceArea] | None = None,
     channels: list[Channel] | None = None,
+    used: list[Channel] | None = None,
 ) -> AreaTable:
     """One row per force area, the "area not given" row, and the regional total.
 
-    Callers building several tables pass the region's figures, areas and channels loaded once.
+    Callers building several tables pass the region's figures (or Figure rows), areas and
+    channels loaded once (`used`: the channels the region uses, for a window without figures).
     """
     if figures is None:
-        figures = list(
-            HelpSeekerFigure.objects.filter(region=region)
-            .overlapping(window.start, window.end)
-            .select_related("channel", "force_area")
-        )
+        loaded = region_figures(region, [window])
+        figures, used = loaded.figures, loaded.channels
+        areas = areas if areas is not None else loaded.areas
     if areas is None:
         areas = list(region.force_areas.order_by("name"))
-    inside = [f for f in figures if window.holds(f.period_start, f.period_end)]
-    straddling = [
-        f for f in figures if window.overlaps(f.period_start, f.period_end) and f not in inside
-    ]
+    inside, straddling = [], []
+    for figure in figures:
+        if window.holds(figure.period_start, figure.period_end):
+            inside.append(figure)
+        elif window.overlaps(figure.period_start, figure.period_end):
+            straddling.append(figure)
     if inside:
         channels = channels_for(region, inside)
     elif channels is None:
-        channels = channels_for(region, figures)
+        channels = channels_for(region, figures, used)
 
     sums: dict[tuple, int] = defaultdict(int)
     spans: dict[tuple, list] = defaultdict(list)

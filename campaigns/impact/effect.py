@@ -9,6 +9,7 @@ partners' launch dates, else the campaign's. A window not fully covered by figur
 comparable" and gets no percentage.
 """
 
+import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -17,6 +18,7 @@ from django.utils import formats
 
 from agencies.models import ForceArea
 from campaigns.impact.areas import area_label, channels_for
+from campaigns.impact.figures import RegionFigures, region_figures
 from campaigns.impact.periods import Window, add_months, describe_span, is_month_end
 from campaigns.impact.periods import gaps as window_gaps
 from campaigns.impact.uncertainty import Change, adjusted_change, ratio_change
@@ -60,7 +62,10 @@ class Periods:
 
     @classmethod
     def of(cls, figure: HelpSeekerFigure) -> "Periods | None":
-        start, end = figure.period_start, figure.period_end
+        return _periods_of(figure.period_start, figure.period_end)
+
+    @classmethod
+    def _of_span(cls, start: date, end: date) -> "Periods | None":
         if start.day == 1 and is_month_end(end):
             months = (end.year * 12 + end.month) - (start.year * 12 + start.month) + 1
             phase = (start.year * 12 + start.month - 1) % months
@@ -123,6 +128,12 @@ class Periods:
 
 
 MONTHLY = Periods()
+
+
+@functools.lru_cache(maxsize=4096)
+def _periods_of(start: date, end: date) -> Periods | None:
+    # Thousands of figures share a few dozen periods (the months of a few years).
+    return Periods._of_span(start, end)
 
 
 def _main_periods(figures: list[HelpSeekerFigure]) -> Periods:
@@ -377,10 +388,13 @@ class Effect:
         return self.periods.year_earlier(self.after)
 
 
-def area_launch_dates(campaign: Campaign) -> dict[int, date]:
-    """When the campaign launched in each force area: the earliest of its partners there."""
+def area_launch_dates(campaign: Campaign, partners=None) -> dict[int, date]:
+    """When the campaign launched in each force area: the earliest of its partners there (the
+    campaign's partners with their organisations, if the caller has them)."""
     launches: dict[int, date] = {}
-    for partner in campaign.partners.select_related("organisation"):
+    if partners is None:
+        partners = campaign.partners.select_related("organisation")
+    for partner in partners:
         area_id = partner.organisation.force_area_id
         if area_id is None:
             continue
@@ -389,23 +403,38 @@ def area_launch_dates(campaign: Campaign) -> dict[int, date]:
     return launches
 
 
-def campaign_effect(campaign: Campaign, *, months: int = 3) -> Effect | None:
+def figures_window(campaign: Campaign, months: int, launches: dict[int, date]) -> Window:
+    """The span of figures the effect may need: its windows for periods of up to a year, around
+    the campaign's launch and its areas' own, and the year before."""
+    latest = max([campaign.launch_date, *launches.values()])
+    return Window(
+        add_months(campaign.launch_date, -(12 + 2 * months + 13)), add_months(latest, months + 13)
+    )
+
+
+def campaign_effect(
+    campaign: Campaign,
+    *,
+    months: int = 3,
+    launches: dict[int, date] | None = None,
+    loaded: RegionFigures | None = None,
+) -> Effect | None:
     """Help-seekers in the whole periods before each area's launch against as many after, per
     area and in total, with the same windows a year earlier for seasonality (one query of
-    figures)."""
+    figures). A page that shows more of the region's figures passes them (and the area launch
+    dates) loaded once, covering figures_window."""
     region = campaign.region
     if region is None:
         return None
     launch = campaign.launch_date
-    launches = area_launch_dates(campaign)
-    latest = max([launch, *launches.values()])
-    figures = list(
-        HelpSeekerFigure.objects.filter(region=region)
-        .overlapping(add_months(launch, -(12 + 2 * months + 13)), add_months(latest, months + 13))
-        .select_related("channel", "force_area")
-    )
-    areas = list(region.force_areas.order_by("name"))
-    channels = channels_for(region, figures)
+    if launches is None:
+        launches = area_launch_dates(campaign)
+    span = figures_window(campaign, months, launches)
+    if loaded is None:
+        loaded = region_figures(region, [span])
+    figures = loaded.overlapping(span)
+    areas = loaded.areas
+    channels = channels_for(region, figures, loaded.channels)
     by_area: dict[int | None, list[HelpSeekerFigure]] = defaultdict(list)
     for figure in figures:
         by_area[figure.force_area_id].append(figure)

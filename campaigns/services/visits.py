@@ -101,23 +101,26 @@ class PartnerRow:
         return sum(self.visits.values())
 
 
-def visits_by_partner(campaign: Campaign, *, organisation_ids: set[int] | None) -> list[PartnerRow]:
+def visits_by_partner(
+    campaign: Campaign, *, organisation_ids: set[int] | None, partners=None
+) -> list[PartnerRow]:
     """Each partner's activity records and the visits its links brought, by kind of link.
-    organisation_ids: None for everyone (the campaign's admins), else only those."""
-    partners = campaign.partners.select_related("organisation").order_by("organisation__name")
+    organisation_ids: None for everyone (the campaign's admins), else only those. partners: the
+    campaign's partners with their organisations by name, if the caller has them."""
+    if partners is None:
+        partners = campaign.partners.select_related("organisation").order_by("organisation__name")
     if organisation_ids is not None:
-        partners = partners.filter(organisation_id__in=organisation_ids)
-    activity = dict(
-        Activity.objects.filter(campaign=campaign)
-        .values_list("organisation_id")
-        .annotate(n=Count("pk"))
-    )
+        partners = [p for p in partners if p.organisation_id in organisation_ids]
+    activity_rows = Activity.objects.filter(campaign=campaign)
+    visit_rows = PartnerVisits.objects.filter(campaign=campaign)
+    if organisation_ids is not None:
+        activity_rows = activity_rows.filter(organisation_id__in=organisation_ids)
+        visit_rows = visit_rows.filter(organisation_id__in=organisation_ids)
+    activity = dict(activity_rows.values_list("organisation_id").annotate(n=Count("pk")))
     visits: dict[int, dict[str, int]] = {}
-    for organisation_id, medium, total in (
-        PartnerVisits.objects.filter(campaign=campaign)
-        .values_list("organisation_id", "medium")
-        .annotate(total=Sum("visits"))
-    ):
+    for organisation_id, medium, total in visit_rows.values_list(
+        "organisation_id", "medium"
+    ).annotate(total=Sum("visits")):
         visits.setdefault(organisation_id, {})[medium] = total
     return [
         PartnerRow(

@@ -1,9 +1,9 @@
 """The impact page: a campaign's effect, its figures over time, and the area table."""
 
+from collections import defaultdict
 from datetime import date, timedelta
 
 from django.db.models import Count
-from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -26,7 +26,13 @@ from campaigns.impact.disclosure import (
     small_numbers_note,
     threshold,
 )
-from campaigns.impact.effect import DID_METHOD, campaign_effect
+from campaigns.impact.effect import (
+    DID_METHOD,
+    area_launch_dates,
+    campaign_effect,
+    figures_window,
+)
+from campaigns.impact.figures import RegionFigures, region_figures
 from campaigns.impact.periods import Window, add_months
 from campaigns.impact.uncertainty import METHOD
 from campaigns.models import Activity, Campaign, HelpSeekerFigure
@@ -72,7 +78,9 @@ def _is_calendar_month(figure: HelpSeekerFigure) -> bool:
     ) - timedelta(days=1)
 
 
-def help_seekers_chart(campaign: Campaign, months: list[date], own_areas: set[int] | None):
+def help_seekers_chart(
+    campaign: Campaign, months: list[date], own_areas: set[int] | None, loaded: RegionFigures
+):
     """People seeking help each month, per area (admins) or own areas and the region's total
     (partners), with the launch marked. Only monthly figures: a yearly one is never split.
 
@@ -81,12 +89,11 @@ def help_seekers_chart(campaign: Campaign, months: list[date], own_areas: set[in
     """
     region = campaign.region
     index = {month: number for number, month in enumerate(months)}
+    shown = Window(months[0], add_months(months[-1], 1) - timedelta(days=1))
     figures = [
         figure
-        for figure in HelpSeekerFigure.objects.filter(region=region)
-        .inside(months[0], add_months(months[-1], 1) - timedelta(days=1))
-        .select_related("force_area")
-        if _is_calendar_month(figure)
+        for figure in loaded.figures
+        if shown.holds(figure.period_start, figure.period_end) and _is_calendar_month(figure)
     ]
     # For each line, each month's figures: a point is their sum as the viewer may see it.
     parts: dict[str, list[list[int]]] = {}
@@ -118,15 +125,21 @@ def help_seekers_chart(campaign: Campaign, months: list[date], own_areas: set[in
 
 
 def activity_by_month(user, campaign: Campaign) -> dict[date, int]:
-    """The campaign's activity records the person may see, counted by the month they happened."""
-    return {
-        row["month"]: row["records"]
-        for row in Activity.objects.visible_to(user)
+    """The campaign's activity records the person may see, counted by the month they happened.
+
+    The database counts them by day, a column its indexes hold, and the days are added up into
+    months here: truncating each record's date to its month would be worked out record by
+    record (on SQLite by a Python function), and a campaign has at most a few hundred days."""
+    months: dict[date, int] = defaultdict(int)
+    for day, records in (
+        Activity.objects.visible_to(user)
         .filter(campaign=campaign)
-        .annotate(month=TruncMonth("started_on"))
-        .values("month")
+        .values_list("started_on")
         .annotate(records=Count("pk"))
-    }
+        .order_by()
+    ):
+        months[day.replace(day=1)] += records
+    return dict(months)
 
 
 def activity_chart(user, campaign: Campaign, months: list[date]):
@@ -161,14 +174,25 @@ def campaign_impact(request: HttpRequest, slug: str) -> HttpResponse:
     if campaign.region is None:
         return render(request, "campaigns/impact.html", context)
 
-    effect = campaign_effect(campaign, months=months)
+    # The partners, the region's areas and its figures are read once for the whole page: the
+    # effect's span holds the timeline, and the table's window is added to it.
+    partners = list(campaign.partners.select_related("organisation").order_by("organisation__name"))
+    launches = area_launch_dates(campaign, partners)
     default_table = months_before_launch_month(campaign.launch_date, 12)
     window = Window.whole_months(
         data.get("table_from") or default_table.start, data.get("table_to") or default_table.end
     )
-    table = area_table(campaign.region, window)
+    loaded = region_figures(campaign.region, [figures_window(campaign, months, launches), window])
+    effect = campaign_effect(campaign, months=months, launches=launches, loaded=loaded)
+    table = area_table(
+        campaign.region,
+        window,
+        loaded.overlapping(window),
+        areas=loaded.areas,
+        used=loaded.channels,
+    )
     timeline = _timeline(campaign)
-    people_chart, chart_illustrative = help_seekers_chart(campaign, timeline, own_areas)
+    people_chart, chart_illustrative = help_seekers_chart(campaign, timeline, own_areas, loaded)
     shown_effect = present_effect(effect, exact=exact, own_areas=own_areas)
     total = next(row for row in shown_effect if row.kind == "total")
     areas = [row for row in shown_effect if row.kind != "total"]
@@ -205,7 +229,9 @@ def campaign_impact(request: HttpRequest, slug: str) -> HttpResponse:
             "illustrative": effect.illustrative or table.illustrative or chart_illustrative,
             "presets": _presets(campaign),
             "partner_visits": visits_by_partner(
-                campaign, organisation_ids=None if exact else request.user.organisation_ids
+                campaign,
+                organisation_ids=None if exact else request.user.organisation_ids,
+                partners=partners,
             ),
             "runs_it": exact,
         }

@@ -1,0 +1,91 @@
+"""The figures a report is worked out from, read once: a region's force areas and its figures over
+the windows a page needs, as plain rows rather than model instances (a page of 45 areas works
+from thousands of figures, and each is only read)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Q
+
+from agencies.models import ForceArea, Region
+from campaigns.impact.periods import Window
+from campaigns.models import Channel, HelpSeekerFigure
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Figure:
+    """One help-seeker figure as the reports read it (the attributes of HelpSeekerFigure they
+    use, with its area and channel)."""
+
+    pk: int
+    force_area_id: int | None
+    channel_id: int
+    period_start: date
+    period_end: date
+    count: int
+    is_illustrative: bool
+    force_area: ForceArea | None
+    channel: Channel
+
+
+@dataclass
+class RegionFigures:
+    """A region's force areas (by name), the channels it has figures for, and its figures
+    overlapping the windows asked for."""
+
+    region: Region
+    areas: list[ForceArea]
+    channels: list[Channel]
+    figures: list[Figure]
+
+    def overlapping(self, window: Window) -> list[Figure]:
+        return [f for f in self.figures if window.overlaps(f.period_start, f.period_end)]
+
+
+def region_channels(region: Region) -> list[Channel]:
+    """The channels the region has any figure for."""
+    return list(
+        Channel.objects.filter(
+            Exists(HelpSeekerFigure.objects.filter(channel=OuterRef("pk"), region=region))
+        )
+    )
+
+
+def region_figures(region: Region, windows: list[Window]) -> RegionFigures:
+    """The region's force areas, its channels, and its figures overlapping any of the windows
+    (in the models' order), in three queries."""
+    areas = list(region.force_areas.order_by("name"))
+    channels = region_channels(region)
+    area_by_id = {area.pk: area for area in areas}
+    channel_by_id = {channel.pk: channel for channel in channels}
+    reach = Q()
+    for window in windows:
+        reach |= Q(period_start__lte=window.end, period_end__gte=window.start)
+    rows = (
+        HelpSeekerFigure.objects.filter(region=region)
+        .filter(reach)
+        .values_list(
+            "pk",
+            "force_area_id",
+            "channel_id",
+            "period_start",
+            "period_end",
+            "count",
+            "is_illustrative",
+        )
+    )
+    figures = [
+        Figure(
+            pk,
+            area_id,
+            channel_id,
+            start,
+            end,
+            count,
+            illustrative,
+            area_by_id.get(area_id) if area_id is not None else None,
+            channel_by_id[channel_id],
+        )
+        for pk, area_id, channel_id, start, end, count, illustrative in rows
+    ]
+    return RegionFigures(region, areas, channels, figures)
