@@ -36,9 +36,12 @@ from campaigns.impact.effect import (
     DID_METHOD,
     Effect,
     GroupComparison,
+    area_launch_dates,
     campaign_effect,
+    figures_window,
     format_percent,
 )
+from campaigns.impact.figures import region_figures
 from campaigns.impact.periods import Window, add_months
 from campaigns.impact.uncertainty import METHOD
 from campaigns.models import (
@@ -493,7 +496,14 @@ def _outcomes(
     if campaign.region is None:
         return outcomes
 
-    effect = campaign_effect(campaign)
+    # The region's areas, channels and figures are read once, for the effect and the table.
+    launches = area_launch_dates(campaign)
+    window = run_window(campaign, today)
+    loaded = region_figures(
+        campaign.region,
+        [figures_window(campaign, 3, launches), *([window] if window is not None else [])],
+    )
+    effect = campaign_effect(campaign, launches=launches, loaded=loaded)
     if effect is not None:
         outcomes.effect = effect
         outcomes.effect_rows = present_effect(effect, exact=exact, own_areas=own_areas)
@@ -519,9 +529,14 @@ def _outcomes(
             else:
                 outcomes.comparison_withheld = True
 
-    window = run_window(campaign, today)
     if window is not None:
-        table = area_table(campaign.region, window)
+        table = area_table(
+            campaign.region,
+            window,
+            loaded.overlapping(window),
+            areas=loaded.areas,
+            used=loaded.channels,
+        )
         outcomes.run = window
         outcomes.area_channels = [channel.name for channel in table.channels]
         outcomes.area_rows = present_area_table(table, exact=exact, own_areas=own_areas)
