@@ -55,7 +55,7 @@ def channels_for(
 ) -> list[Channel]:
     """The channels a table has columns for: those in its figures, else those the region uses
     (`used`, if the caller has them)."""
-    channels = {figure.channel for figure in figures}
+    channels = {figure.channel_id: figure.channel for figure in figures}.values()
     if not channels:
         channels = set(used if used is not None else region_channels(region))
     return sorted(channels, key=lambda channel: (channel.position, channel.name))
@@ -137,6 +137,18 @@ def area_table(
                         span=span,
                     )
                 )
+    # In the table's order: by area, the "area not given" row last, then by channel and period.
+    straddling.sort(
+        key=lambda f: (
+            f.force_area is None,
+            f.force_area.name if f.force_area else "",
+            f.channel.position,
+            f.channel.name,
+            f.channel_id,
+            f.period_start,
+            f.pk,
+        )
+    )
     for figure in straddling:
         coverage.left_out.append(
             Note(

@@ -10,6 +10,9 @@ comparable" and gets no percentage.
 """
 
 import functools
+import itertools
+import operator
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -137,11 +140,18 @@ def _periods_of(start: date, end: date) -> Periods | None:
 
 
 def _main_periods(figures: list[HelpSeekerFigure]) -> Periods:
-    """The kind of period most figures come in (the shorter one on a tie)."""
-    counts = Counter(p for p in map(Periods.of, figures) if p is not None)
+    """The kind of period most figures come in (the shorter one on a tie, then the one whose
+    periods start earliest in the year, whatever order the figures come in)."""
+    # Counted by span first: thousands of figures share a few dozen spans.
+    spans = Counter((f.period_start, f.period_end) for f in figures)
+    counts: Counter = Counter()
+    for (start, end), count in spans.items():
+        periods = _periods_of(start, end)
+        if periods is not None:
+            counts[periods] += count
     if not counts:
         return MONTHLY
-    return min(counts, key=lambda p: (-counts[p], p.days or p.months * 30))
+    return min(counts, key=lambda p: (-counts[p], p.days or p.months * 30, p.anchor))
 
 
 def _merge(spans: list[tuple[date, date]]) -> list[tuple[date, date]]:
@@ -175,6 +185,13 @@ class Sum:
     present: set[int] = field(default_factory=set)
 
 
+_start = operator.attrgetter("period_start")
+
+
+def by_start(figures: list) -> list:
+    return sorted(figures, key=_start)
+
+
 def pair_gaps(first: Sum, second: Sum) -> tuple[list, list]:
     """What two windows compared with each other miss. A channel with no figure in either window
     is left out of both (the comparison stays like with like); a channel with figures in one
@@ -192,12 +209,16 @@ def pair_gaps(first: Sum, second: Sum) -> tuple[list, list]:
 def _sum(
     figures: list[HelpSeekerFigure], periods: Periods, channels: list[Channel], window: Window
 ) -> Sum:
-    """Only figures of the area's kind of period lying inside the window count."""
-    inside = [
-        f
-        for f in figures
-        if window.holds(f.period_start, f.period_end) and Periods.of(f) == periods
-    ]
+    """Only figures of the area's kind of period lying inside the window count. The figures
+    come in the order they start (by_start), so that those starting in the window are found
+    without reading the others."""
+    first = bisect_left(figures, window.start, key=_start)
+    inside = []
+    for f in itertools.islice(figures, first, None):
+        if f.period_start > window.end:
+            break
+        if f.period_end <= window.end and Periods.of(f) == periods:
+            inside.append(f)
     by_channel: dict[int, list[HelpSeekerFigure]] = defaultdict(list)
     for figure in inside:
         by_channel[figure.channel_id].append(figure)
@@ -389,16 +410,16 @@ class Effect:
 
 
 def area_launch_dates(campaign: Campaign, partners=None) -> dict[int, date]:
-    """When the campaign launched in each force area: the earliest of its partners there (the
-    campaign's partners with their organisations, if the caller has them)."""
-    launches: dict[int, date] = {}
+    """When the campaign launched in each force area: the earliest of its partners there.
+    partners: for each of the campaign's partners, its organisation's force area and its own
+    launch date (None: the campaign's), if the caller has them."""
     if partners is None:
-        partners = campaign.partners.select_related("organisation")
-    for partner in partners:
-        area_id = partner.organisation.force_area_id
+        partners = campaign.partners.values_list("organisation__force_area_id", "launch_date")
+    launches: dict[int, date] = {}
+    for area_id, own_launch in partners:
         if area_id is None:
             continue
-        launch = partner.effective_launch_date
+        launch = own_launch or campaign.launch_date
         launches[area_id] = min(launch, launches.get(area_id, launch))
     return launches
 
@@ -436,7 +457,7 @@ def campaign_effect(
     areas = loaded.areas
     channels = channels_for(region, figures, loaded.channels)
     by_area: dict[int | None, list[HelpSeekerFigure]] = defaultdict(list)
-    for figure in figures:
+    for figure in by_start(figures):
         by_area[figure.force_area_id].append(figure)
     main = _main_periods(figures)
 

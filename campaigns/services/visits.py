@@ -106,11 +106,13 @@ def visits_by_partner(
 ) -> list[PartnerRow]:
     """Each partner's activity records and the visits its links brought, by kind of link.
     organisation_ids: None for everyone (the campaign's admins), else only those. partners: the
-    campaign's partners with their organisations by name, if the caller has them."""
+    campaign's partners as (organisation id, name) by name, if the caller has them."""
     if partners is None:
-        partners = campaign.partners.select_related("organisation").order_by("organisation__name")
+        partners = campaign.partners.order_by("organisation__name").values_list(
+            "organisation_id", "organisation__name"
+        )
     if organisation_ids is not None:
-        partners = [p for p in partners if p.organisation_id in organisation_ids]
+        partners = [(pk, name) for pk, name in partners if pk in organisation_ids]
     activity_rows = Activity.objects.filter(campaign=campaign)
     visit_rows = PartnerVisits.objects.filter(campaign=campaign)
     if organisation_ids is not None:
@@ -122,11 +124,4 @@ def visits_by_partner(
         "organisation_id", "medium"
     ).annotate(total=Sum("visits")):
         visits.setdefault(organisation_id, {})[medium] = total
-    return [
-        PartnerRow(
-            partner.organisation.name,
-            activity.get(partner.organisation_id, 0),
-            visits.get(partner.organisation_id, {}),
-        )
-        for partner in partners
-    ]
+    return [PartnerRow(name, activity.get(pk, 0), visits.get(pk, {})) for pk, name in partners]
