@@ -26,15 +26,28 @@ class ActivityQuerySet(models.QuerySet):
         """A partner sees its own organisation's records; campaign admins see all of theirs."""
         if not user.is_authenticated:
             return self.none()
-        runs_it = Q(campaign__lead_organisation_id__in=user.admin_organisation_ids)
-        takes_part = Q(campaign__lead_organisation_id__in=user.organisation_ids) | Q(
-            models.Exists(
-                CampaignPartner.objects.filter(
-                    campaign=models.OuterRef("campaign"), organisation_id__in=user.organisation_ids
-                )
-            )
+        # The campaigns are found first, once, and the records by their campaign's id: the
+        # database then reads the records alone (no join, no test per record), in the order of
+        # an index when a page of them is asked for.
+        organisation_ids = user.organisation_ids
+        runs_it = Q(
+            campaign_id__in=Campaign.objects.filter(
+                lead_organisation_id__in=user.admin_organisation_ids
+            ).values("pk")
         )
-        own = Q(organisation_id__in=user.organisation_ids) & takes_part
+        takes_part = Q(
+            campaign_id__in=Campaign.objects.filter(
+                Q(lead_organisation_id__in=organisation_ids)
+                | Q(
+                    models.Exists(
+                        CampaignPartner.objects.filter(
+                            campaign=models.OuterRef("pk"), organisation_id__in=organisation_ids
+                        )
+                    )
+                )
+            ).values("pk")
+        )
+        own = Q(organisation_id__in=organisation_ids) & takes_part
         return self.filter(runs_it | own)
 
     def for_list(self) -> "ActivityQuerySet":
