@@ -76,9 +76,11 @@ class Activity(models.Model):
         COUNTED = "counted", "Counted"
         ESTIMATE = "estimate", "Our estimate"
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="activities")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="activities", db_index=False
+    )
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="activities"
+        Organisation, on_delete=models.PROTECT, related_name="activities", db_index=False
     )
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -163,23 +165,26 @@ class Activity(models.Model):
             ),
         ]
         # The list's order (newest first, then the newest record) under each filter it is read
-        # with, so that a page of it, the last as the first, is read from an index: a partner's
-        # own records, a campaign's, a campaign's by partner or by type, and everything a
-        # campaign admin sees. The partner and type ones also serve readiness.
+        # with, so that a page of it, the last as the first, is read from an index: everything
+        # a campaign admin sees, a campaign's records, by type, and a partner's own (with the
+        # campaign, so that counting them reads the index alone). Readiness counts a campaign's
+        # records by partner and type, and their days, from an index of its own. They lead with
+        # the campaign and the organisation, so those keys need no index of their own.
         indexes = [
-            models.Index(
-                fields=["campaign", "organisation", "started_on", "id"],
-                name="campaigns_activity_org_date",
-            ),
+            models.Index(fields=["started_on", "id"], name="campaigns_activity_newest"),
+            models.Index(fields=["campaign", "started_on", "id"], name="campaigns_activity_date"),
             models.Index(
                 fields=["campaign", "activity_type", "started_on", "id"],
                 name="campaigns_activity_type_date",
             ),
-            models.Index(fields=["campaign", "started_on", "id"], name="campaigns_activity_date"),
             models.Index(
-                fields=["organisation", "started_on", "id"], name="campaigns_activity_own_date"
+                fields=["organisation", "started_on", "id", "campaign"],
+                name="campaigns_activity_own_date",
             ),
-            models.Index(fields=["started_on", "id"], name="campaigns_activity_newest"),
+            models.Index(
+                fields=["campaign", "organisation", "activity_type", "started_on", "ended_on"],
+                name="campaigns_activity_readiness",
+            ),
         ]
 
     def __str__(self) -> str:
