@@ -21,7 +21,17 @@ from types import FrameType
 from bench.environment import Environment
 
 # Every benchmark, in the order they run.
-BENCHMARKS = ["floor", "exports", "downloads", "handoff", "pages", "load", "faults", "scale", "growth"]
+BENCHMARKS = [
+    "floor",
+    "exports",
+    "downloads",
+    "handoff",
+    "pages",
+    "load",
+    "faults",
+    "scale",
+    "growth",
+]
 
 RULE = "=" * 100
 
