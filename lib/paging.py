@@ -5,7 +5,8 @@ after the last one shown in the list's order, read from an index like the first 
 the last page of a million rows costs what the first does. A page's links are the first page,
 the previous (`before=` the first row shown), the next (`after=` the last row shown) and the
 last page (`page=last`, the list read from its other end). Any other or damaged address shows
-the first page, as a page number out of range used to.
+the first page, as a page number out of range used to, and so does a position past either end
+(its rows deleted meanwhile).
 """
 
 from dataclasses import dataclass
@@ -71,6 +72,28 @@ def _page(
     fields = [(name.lstrip("-"), name.startswith("-")) for name in order]
     reverse = tuple(name[1:] if name.startswith("-") else f"-{name}" for name in order)
     count = rows.count()
+    page = _positioned(rows, per_page, order, reverse, fields, asked, count)
+    if page is None and asked.get("page") == "last":
+        shown = list(rows.order_by(*reverse)[:per_page])[::-1]
+        page = KeysetPage(shown, count, previous_query="" if count > len(shown) else None)
+        page.start_index, page.end_index = count - len(shown) + 1, count
+    elif page is None:
+        found = list(rows.order_by(*order)[: per_page + 1])
+        shown = found[:per_page]
+        page = KeysetPage(shown, count, next_query="" if len(found) > per_page else None)
+        page.start_index, page.end_index = (1 if shown else 0), len(shown)
+    if page.previous_query is not None:
+        page.first_query = _query(filters)
+        page.previous_query = _query(filters, before=_cursor(page.rows[0], fields))
+    if page.next_query is not None:
+        page.next_query = _query(filters, after=_cursor(page.rows[-1], fields))
+        page.last_query = _query(filters, page="last")
+    return page
+
+
+def _positioned(rows, per_page, order, reverse, fields, asked, count) -> KeysetPage | None:
+    """The page after or before a row's position, if the address gives one and rows are there
+    (a position past either end, its rows deleted meanwhile, gives none)."""
     after = _position(rows, fields, asked.get("after", ""))
     before = _position(rows, fields, asked.get("before", "")) if after is None else None
     if after is not None:
@@ -85,25 +108,9 @@ def _page(
         )
         shown, more = found[:per_page][::-1], len(found) > per_page
         page = KeysetPage(shown, count, previous_query="" if more else None, next_query="")
-    elif asked.get("page") == "last":
-        shown = list(rows.order_by(*reverse)[:per_page])[::-1]
-        more = count > len(shown)
-        page = KeysetPage(shown, count, previous_query="" if more else None)
-        page.start_index, page.end_index = count - len(shown) + 1, count
     else:
-        found = list(rows.order_by(*order)[: per_page + 1])
-        shown, more = found[:per_page], len(found) > per_page
-        page = KeysetPage(shown, count, next_query="" if more else None)
-        page.start_index, page.end_index = (1 if shown else 0), len(shown)
-    if not page.rows:
-        page.previous_query = page.next_query = None
-    if page.previous_query is not None:
-        page.first_query = _query(filters)
-        page.previous_query = _query(filters, before=_cursor(page.rows[0], fields))
-    if page.next_query is not None:
-        page.next_query = _query(filters, after=_cursor(page.rows[-1], fields))
-        page.last_query = _query(filters, page="last")
-    return page
+        return None
+    return page if page.rows else None
 
 
 def _query(filters: QueryDict, **position: str) -> str:

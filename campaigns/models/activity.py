@@ -27,8 +27,8 @@ class ActivityQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         # The campaigns are found first, once, and the records by their campaign's id: the
-        # database then reads the records alone (no join, no test per record), in the order of
-        # an index when a page of them is asked for.
+        # database then reads the records alone (no join with the campaigns, no subquery per
+        # record), in the order of an index when a page of them is asked for.
         organisation_ids = user.organisation_ids
         runs_it = Q(
             campaign_id__in=Campaign.objects.filter(

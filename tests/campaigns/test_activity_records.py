@@ -253,6 +253,18 @@ def test_a_damaged_page_address_shows_the_first_page(
     assert [a.pk for a in response.context["page"]] == expected[:50]
 
 
+def test_a_page_whose_records_were_deleted_shows_the_first_page(
+    client_for, charity_admin, campaign, force_a
+):
+    expected = many_records(campaign, force_a, 120)
+    client = client_for(charity_admin)
+    older = page_links(client.get(LIST))["next"]
+    Activity.objects.filter(pk__in=expected[50:]).delete()
+    response = client.get(f"{LIST}?{older}")
+    assert [a.pk for a in response.context["page"]] == expected[:50]
+    assert page_links(response) == {}
+
+
 def test_the_last_page_costs_the_queries_of_the_first(client_for, charity_admin, campaign, force_a):
     many_records(campaign, force_a, 120)
     client = client_for(charity_admin)
