@@ -9,6 +9,8 @@ the portal's Content-Security-Policy refuses.
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.html import format_html_join
+
 # A narrow canvas: scaled to a 390 px phone the text stays about 11 px high; on a wide screen
 # the figure is capped in CSS so the text does not grow past its size in the page.
 WIDTH, HEIGHT = 480, 280
@@ -24,6 +26,16 @@ class Series:
     index: int = 0
     path: str = ""
     points: list[tuple[float, float, int]] = field(default_factory=list)
+
+    @property
+    def circles(self) -> str:
+        """A circle on each point. Written here, not in a template loop: a loop over every
+        month of every series cost the impact page more than the rest of its charts."""
+        return format_html_join(
+            "",
+            '<circle class="chart-point chart-series-{}" cx="{}" cy="{}" r="3"/>',
+            ((self.index, x, y) for x, y, _ in self.points),
+        )
 
 
 @dataclass
@@ -161,6 +173,19 @@ class BarGroup:
     label: str
     label_y: float
     bars: list[Bar]
+
+    @property
+    def shapes(self) -> str:
+        """Each bar with its value at its end (see Series.circles for why not a template loop)."""
+        return format_html_join(
+            "",
+            '<rect class="chart-bar chart-bar-{}" x="{}" y="{}" width="{}" height="{}"/>'
+            '<text class="chart-label chart-value" x="{}" y="{}">{}</text>',
+            (
+                (bar.series, bar.x, bar.y, bar.width, bar.height, bar.text_x, bar.y + 12, bar.text)
+                for bar in self.bars
+            ),
+        )
 
 
 @dataclass

@@ -43,3 +43,36 @@ def test_month_labels_never_collide_and_stay_legible_on_a_phone():
         widest = max(len(left.label), len(right.label)) * FONT * CHARACTER
         assert right.position - left.position > widest
     assert FONT * PHONE / chart.width >= 11, "text about 11 px high on a 390 px phone"
+
+
+def test_each_point_and_bar_is_drawn_in_the_page_with_its_value_written_and_escaped():
+    from django.template.loader import render_to_string
+
+    months = [add_months(date(2025, 1, 1), n) for n in range(4)]
+    line = charts.line_chart(
+        title="People seeking help each month",
+        description="",
+        months=months,
+        series=[("Website", [3, 5, 0, 8]), ("Helpline", [1, None, 2, 2])],
+    )
+    html = render_to_string(
+        "campaigns/_line_chart.html", {"chart": line, "chart_id": "people-chart"}
+    )
+    drawn = [(x, y) for series in line.series for x, y, _ in series.points]
+    assert html.count('class="chart-point') == len(drawn) == 7
+    x, y = drawn[0]
+    assert f'<circle class="chart-point chart-series-0" cx="{x}" cy="{y}" r="3"/>' in html
+
+    bars = charts.bar_chart(
+        title="Before and after",
+        description="",
+        categories=["Avon <and> Somerset"],
+        series=[("Before", [895]), ("After", [1005])],
+        texts=[["895"], ["about <1,005>"]],
+    )
+    html = render_to_string("campaigns/_bar_chart.html", {"chart": bars, "chart_id": "bars"})
+    # Two bars, each with its value, and the key's two swatches.
+    assert html.count('<rect class="chart-bar chart-bar-') == 4
+    assert html.count('<text class="chart-label chart-value"') == 2
+    assert ">about &lt;1,005&gt;</text>" in html
+    assert "Avon &lt;and&gt; Somerset" in html

@@ -220,3 +220,18 @@ def test_a_higher_threshold_is_honoured_everywhere(
         assert small_counts_in(html_cells(client.get(url)), 10) == [], url
     for url in workbooks(small_figures, person):
         assert small_counts_in(workbook_values(client.get(url), HELP_SEEKER_SHEETS), 10) == [], url
+
+
+def test_a_withheld_or_rounded_count_is_marked_as_such_in_its_cell():
+    from django.template import Context, Template
+
+    from campaigns.impact.disclosure import show_protected
+
+    cell = Template("{% load help_seekers %}<td>{{ cell|shown }}</td>")
+    withheld = cell.render(Context({"cell": show_protected(3, hides_small=False, threshold=5)}))
+    assert withheld == '<td><span class="text-body-secondary">fewer than 5</span></td>'
+    rounded = cell.render(Context({"cell": show_protected(893, hides_small=True, threshold=5)}))
+    assert rounded == (
+        '<td><span title="Rounded so that a small count cannot be worked out">about 895</span></td>'
+    )
+    assert cell.render(Context({"cell": show_protected(893, hides_small=False)})) == "<td>893</td>"
