@@ -47,6 +47,11 @@ class StorageUnavailable(Exception):
     )
 
 
+class StoredFileMissing(Exception):
+    """The store answered, but holds no file under the name a row gives (lost from the store,
+    or a database loaded beside another store): uploading the file again is the remedy."""
+
+
 def is_storage_error(error: BaseException) -> bool:
     return isinstance(error, _STORE_ERRORS)
 
@@ -71,6 +76,20 @@ def open_stored(field_file) -> tuple[IO[bytes], int]:
             return answer["Body"], answer["ContentLength"]
         reader = storage.open(field_file.name, "rb")
         return reader, reader.size
+    except _STORE_ERRORS as error:
+        raise StorageUnavailable(str(error)) from error
+
+
+def read_stored(field_file) -> bytes:
+    """The whole of a small stored file (a logo, a template), whatever the storage.
+
+    Raises StoredFileMissing if the store has no such file (django-storages answers an object
+    store's 404 with FileNotFoundError too), StorageUnavailable if it cannot be reached."""
+    try:
+        with field_file.storage.open(field_file.name, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError as error:
+        raise StoredFileMissing(field_file.name) from error
     except _STORE_ERRORS as error:
         raise StorageUnavailable(str(error)) from error
 

@@ -7,6 +7,7 @@ from 1 to below the threshold is never put in a document; the field says "fewer 
 """
 
 import hashlib
+import logging
 from dataclasses import asdict, dataclass
 from datetime import date
 from urllib.parse import urlencode
@@ -19,7 +20,10 @@ from campaigns.impact.areas import area_table
 from campaigns.impact.disclosure import present_effect, show_protected
 from campaigns.impact.effect import campaign_effect
 from campaigns.impact.periods import Window, describe_span
-from campaigns.models import Campaign, CampaignPartner, EnforcementFigures
+from campaigns.models import Campaign, CampaignPartner, EnforcementFigures, WorkflowError
+from lib.files import StorageUnavailable, StoredFileMissing, read_stored
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -311,15 +315,52 @@ def portal_values(
     return {name: value for name, value in values.items() if name in names}
 
 
+class LogoUnavailable(WorkflowError):
+    """The organisation's logo cannot be had for its poster just now; the message says why and
+    what to do, for the person making or reading the poster."""
+
+
+def read_logo(organisation: Organisation) -> bytes:
+    """The organisation's logo, or LogoUnavailable. A logo row whose file the store has lost,
+    or a store that cannot be reached, must not fail the pages that show the poster's values:
+    the person is told, and the fault is logged for the system administrators."""
+    if not organisation.logo:
+        raise LogoUnavailable(f"Add {organisation}'s logo on its organisation page first.")
+    try:
+        return read_stored(organisation.logo)
+    except StoredFileMissing:
+        logger.error(
+            "The logo of %s (organisation %s) is not in the file store: %s",
+            organisation,
+            organisation.pk,
+            organisation.logo.name,
+        )
+        raise LogoUnavailable(
+            f"{organisation}'s logo is missing from the file store: add it again on its "
+            "organisation page."
+        ) from None
+    except StorageUnavailable as error:
+        logger.warning(
+            "The logo of %s (organisation %s) could not be read from the file store: %s",
+            organisation,
+            organisation.pk,
+            error,
+        )
+        raise LogoUnavailable(
+            f"The file store cannot be reached just now, so {organisation}'s logo cannot be "
+            "read. Try again in a few minutes."
+        ) from None
+
+
 def _logo_value(organisation: Organisation) -> Value:
     """The logo, named by a digest of its bytes so that a new logo counts as a change."""
     value = Value("organisation_logo", source=FIELDS["organisation_logo"].source)
-    if not organisation.logo:
-        value.missing = f"Add {organisation}'s logo on its organisation page first."
+    try:
+        logo = read_logo(organisation)
+    except LogoUnavailable as unavailable:
+        value.missing = str(unavailable)
         return value
-    with organisation.logo.open("rb") as handle:
-        digest = hashlib.sha256(handle.read()).hexdigest()
-    value.text = f"logo {digest[:12]}"
+    value.text = f"logo {hashlib.sha256(logo).hexdigest()[:12]}"
     return value
 
 

@@ -20,7 +20,7 @@ from audit.services import record
 from campaigns.impact.periods import Window
 from campaigns.localising import docx as word
 from campaigns.localising import pdf, poster
-from campaigns.localising.fields import FIELDS, Value, free_values, portal_values
+from campaigns.localising.fields import FIELDS, Value, free_values, portal_values, read_logo
 from campaigns.models import (
     GeneratedVersion,
     HelpSeekerFigure,
@@ -224,10 +224,12 @@ def _make(
     template: LocalisedTemplate, version: MaterialVersion, values, *, title, organisation
 ) -> Made:
     if template.kind == LocalisedTemplate.Kind.POSTER:
-        with organisation.logo.open("rb") as handle:
-            logo = handle.read()
         checked, document, words = poster.make(
-            template, _read(version.file), logo, {v.name: v.text for v in values}, title=title
+            template,
+            _read(version.file),
+            read_logo(organisation),
+            {v.name: v.text for v in values},
+            title=title,
         )
         return Made(checked, document, words)
     return _make_release(template, version, values, title=title)
@@ -237,12 +239,10 @@ def poster_preview(template: LocalisedTemplate, organisation: Organisation) -> b
     """The co-branded poster as it would be made now, as PNG bytes (WorkflowError if a value is
     missing). A poster's words are the template's alone, so nothing the partner types is needed."""
     version, values = _checked_values(template, organisation, window=None, entered={})
-    with organisation.logo.open("rb") as handle:
-        logo = handle.read()
     shown = {value.name: value.text for value in values}
     image = poster.draw(
         _read(version.file),
-        logo=logo,
+        logo=read_logo(organisation),
         logo_zone=template.logo_zone,
         text_zone=template.text_zone,
         text=poster.template_words(template.poster_text, shown),

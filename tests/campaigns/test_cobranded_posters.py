@@ -2,6 +2,7 @@
 the partner's poster as PNG and PDF with a QR code of its tracked link, reviewed as usual."""
 
 import io
+import logging
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -159,3 +160,74 @@ def test_the_partner_previews_its_poster_before_submitting_and_nothing_is_stored
     assert image.getpixel((120, 700)) == (255, 0, 0)
     assert not LocalisedMaterial.objects.exists()
     assert client_for(charity_admin).get(url).status_code == 403
+
+
+@pytest.fixture
+def poster_without_its_logo_file(force_a, police_officer, charity_admin, poster_template):
+    """Force A's approved poster, whose logo row still names a file the store no longer has (a
+    file lost from the store, or a database loaded again beside an empty store)."""
+    force_a.logo.save("logo.png", io.BytesIO(png_bytes((300, 100), "red")))
+    version = localising.make_localised(
+        poster_template, organisation=force_a, actor=police_officer, window=None, entered={}
+    )
+    version.approve(by=charity_admin)
+    force_a.logo.storage.delete(force_a.logo.name)
+    return version.material
+
+
+def logo_errors(caplog):
+    return [
+        record
+        for record in caplog.records
+        if record.name == "campaigns.localising.fields" and record.levelno >= logging.ERROR
+    ]
+
+
+def test_the_poster_page_shows_that_the_logo_file_is_missing_and_logs_it(
+    client_for, police_officer, force_a, poster_without_its_logo_file, caplog
+):
+    response = client_for(police_officer).get(
+        reverse("campaigns:material-detail", args=[poster_without_its_logo_file.pk])
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Co-branded poster: Avon and Somerset Police&#x27;s version" in page
+    assert "Avon and Somerset Police&#x27;s logo is missing from the file store" in page
+    assert "add it again on its organisation page" in page
+    [logged] = logo_errors(caplog)
+    assert force_a.logo.name in logged.getMessage()
+
+
+def test_without_its_logo_file_the_poster_is_neither_made_nor_previewed(
+    client_for, police_officer, poster_template, poster_without_its_logo_file, caplog
+):
+    client = client_for(police_officer)
+    make = reverse("campaigns:template-make", args=[poster_template.pk])
+    assert "logo is missing from the file store" in client.get(make).content.decode()
+    refused = client.post(make, {"submit": "1"})
+    assert refused.status_code == 400
+    assert "logo is missing from the file store" in refused.content.decode()
+    preview = reverse("campaigns:template-poster-preview", args=[poster_template.pk])
+    assert client.get(preview).status_code == 404
+    regenerated = client.post(
+        reverse("campaigns:localised-regenerate", args=[poster_without_its_logo_file.pk]),
+        follow=True,
+    )
+    assert "It could not be regenerated" in regenerated.content.decode()
+    assert poster_without_its_logo_file.versions.count() == 1
+    assert LocalisedMaterial.objects.count() == 1
+    assert logo_errors(caplog)
+
+
+def test_with_its_logo_added_again_the_poster_is_regenerated(
+    client_for, force_lead, police_officer, force_a, poster_without_its_logo_file
+):
+    added = client_for(force_lead).post(
+        logo_url(force_a), {"logo": SimpleUploadedFile("logo.png", png_bytes((300, 100), "red"))}
+    )
+    assert added.status_code == 302
+    response = client_for(police_officer).post(
+        reverse("campaigns:localised-regenerate", args=[poster_without_its_logo_file.pk])
+    )
+    assert response.status_code == 302
+    assert poster_without_its_logo_file.versions.count() == 2

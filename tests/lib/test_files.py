@@ -1,8 +1,17 @@
-"""File names that Windows, macOS and Linux all accept."""
+"""Reading stored files, and file names that Windows, macOS and Linux all accept."""
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 
-from lib.files import MAX_NAME_LENGTH, UniqueNames, safe_file_name
+from agencies.models import Organisation
+from lib.files import (
+    MAX_NAME_LENGTH,
+    StoredFileMissing,
+    UniqueNames,
+    read_stored,
+    safe_file_name,
+)
 
 
 @pytest.mark.parametrize(
@@ -57,3 +66,12 @@ def test_names_are_unique_after_cleaning_whatever_the_case():
         "Key messages_ briefing/notes",
         "Key messages_ briefing/notes (2)",
     ]
+
+
+def test_a_stored_file_is_read_whole_and_a_lost_one_is_told_apart():
+    organisation = Organisation(name="Avon and Somerset Police")
+    organisation.logo.save("logo.png", ContentFile(b"logo bytes"), save=False)
+    assert read_stored(organisation.logo) == b"logo bytes"
+    default_storage.delete(organisation.logo.name)
+    with pytest.raises(StoredFileMissing):
+        read_stored(organisation.logo)

@@ -14,8 +14,10 @@ from django.urls import reverse
 
 from audit.models import AuditEntry
 from campaigns.models import Download, Material, MaterialVersion
+from campaigns.services import localising
 from lib.files import StorageUnavailable
 from tests.assertions import body
+from tests.campaigns.test_cobranded_posters import poster_template  # noqa: F401 (a fixture)
 from tests.factories import make_material, png_bytes
 from tests.portal.test_faults import (
     activity_data,
@@ -288,6 +290,35 @@ def test_a_logo_while_the_store_is_unreachable_leaves_the_old_one(
     assert force_a.logo.name == kept
     assert AuditEntry.objects.filter(action=AuditEntry.Action.LOGO_CHANGED).count() == 1
     assert s3_storage.keys(prefix) == [f"{prefix}/{kept}"], "the old logo is still there"
+
+
+def test_a_poster_page_while_the_store_is_unreachable_says_its_logo_cannot_be_read(
+    s3_storage,
+    store_unreachable,
+    client_for,
+    police_officer,
+    charity_admin,
+    force_a,
+    poster_template,  # noqa: F811
+    caplog,
+):
+    force_a.logo.save("logo.png", SimpleUploadedFile("logo.png", png_bytes((300, 100), "red")))
+    version = localising.make_localised(
+        poster_template, organisation=force_a, actor=police_officer, window=None, entered={}
+    )
+    version.approve(by=charity_admin)
+    store_unreachable()
+    response = client_for(police_officer).get(
+        reverse("campaigns:material-detail", args=[version.material.pk])
+    )
+    assert response.status_code == 200
+    assert "The file store cannot be reached just now, so Avon and Somerset Police&#x27;s logo" in (
+        response.content.decode()
+    )
+    assert any(
+        record.name == "campaigns.localising.fields" and "could not be read" in record.getMessage()
+        for record in caplog.records
+    )
 
 
 def test_evidence_while_the_store_is_unreachable_keeps_the_form_and_stores_nothing(
