@@ -21,7 +21,6 @@ from django.utils import formats, timezone
 
 from agencies.models import Region
 from campaigns.access import viewer_areas
-from campaigns.impact.areas import area_table
 from campaigns.impact.disclosure import (
     Shown,
     ShownEffectRow,
@@ -530,13 +529,7 @@ def _outcomes(
                 outcomes.comparison_withheld = True
 
     if window is not None:
-        table = area_table(
-            campaign.region,
-            window,
-            loaded.overlapping(window),
-            areas=loaded.areas,
-            used=loaded.channels,
-        )
+        table = loaded.area_table(window)
         outcomes.run = window
         outcomes.area_channels = [channel.name for channel in table.channels]
         outcomes.area_rows = present_area_table(table, exact=exact, own_areas=own_areas)

@@ -4,12 +4,16 @@ from thousands of figures, and each is only read)."""
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Q
 
 from agencies.models import ForceArea, Region
 from campaigns.impact.periods import Window
 from campaigns.models import Channel, HelpSeekerFigure
+
+if TYPE_CHECKING:
+    from campaigns.impact.areas import AreaTable
 
 
 @dataclass(slots=True, eq=False)
@@ -40,6 +44,20 @@ class RegionFigures:
 
     def overlapping(self, window: Window) -> list[Figure]:
         return [f for f in self.figures if window.overlaps(f.period_start, f.period_end)]
+
+    def area_table(self, window: Window) -> "AreaTable":
+        """The area table over `window` (one of the windows these figures were read for), from
+        these figures, areas and channels: no further query."""
+        # areas.py reads the region's figures through this module, so it is imported here.
+        from campaigns.impact.areas import area_table
+
+        return area_table(
+            self.region,
+            window,
+            self.overlapping(window),
+            areas=self.areas,
+            used=self.channels,
+        )
 
 
 def region_channels(region: Region) -> list[Channel]:

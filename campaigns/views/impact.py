@@ -192,13 +192,7 @@ def campaign_impact(request: HttpRequest, slug: str) -> HttpResponse:
     )
     loaded = region_figures(campaign.region, [figures_window(campaign, months, launches), window])
     effect = campaign_effect(campaign, months=months, launches=launches, loaded=loaded)
-    table = area_table(
-        campaign.region,
-        window,
-        loaded.overlapping(window),
-        areas=loaded.areas,
-        used=loaded.channels,
-    )
+    table = loaded.area_table(window)
     timeline = _timeline(campaign)
     people_chart, chart_illustrative = help_seekers_chart(campaign, timeline, own_areas, loaded)
     shown_effect = present_effect(effect, exact=exact, own_areas=own_areas)
