@@ -15,6 +15,7 @@ from django.utils import timezone
 from agencies.models import Organisation
 from audit.models import AuditEntry
 from audit.services import record
+from campaigns.access import acting_organisation
 from campaigns.models import Campaign, Download, Material, MaterialVersion, WorkflowError
 from campaigns.services import notifications
 from campaigns.tasks import scan_stored_files_task
@@ -352,6 +353,28 @@ def record_downloads(
                     },
                 )
     return downloads
+
+
+def record_version_download(
+    version: MaterialVersion,
+    *,
+    user,
+    address: str | None,
+    embargo_acknowledged: bool = False,
+    now=None,
+    sending: Iterable | None = None,
+) -> list[Download]:
+    """record_downloads for one version downloaded on its own (its file, or the PDF made beside
+    it: `sending`), for the organisation the person acts for in the material's campaign."""
+    return record_downloads(
+        [version],
+        user=user,
+        organisation=acting_organisation(user, version.material.campaign),
+        embargo_acknowledged=embargo_acknowledged,
+        address=address,
+        now=now,
+        sending=sending,
+    )
 
 
 def text_as_file(version: MaterialVersion) -> ContentFile:

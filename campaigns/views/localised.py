@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from campaigns.access import (
-    acting_organisation,
     get_campaign_for_user,
     get_localised_for_user,
     get_material_for_user,
@@ -215,13 +214,8 @@ def version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return send_recorded(
         request,
         version.material,
-        lambda: material_services.record_downloads(
-            [version],
-            user=request.user,
-            organisation=acting_organisation(request.user, version.material.campaign),
-            embargo_acknowledged=False,
-            address=client_address(request),
-            sending=[generated.pdf],
+        lambda: material_services.record_version_download(
+            version, user=request.user, address=client_address(request), sending=[generated.pdf]
         ),
         generated.pdf,
         filename=f"{stem}.pdf",

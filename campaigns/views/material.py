@@ -13,7 +13,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from campaigns.access import (
     NotDownloadable,
-    acting_organisation,
     can_regenerate,
     check_scanned,
     get_material_for_user,
@@ -313,11 +312,11 @@ def send_recorded(
 ) -> HttpResponse:
     """Record the download and answer with the file, or with neither.
 
-    `record` (material_services.record_downloads) asks the store for the file before it records
-    anything, and the record commits only once the answer is made, so a store that cannot be
-    reached gives a clear page and no record of a download that did not happen. If the store
-    fails after that, as nginx fetches the file, nginx turns to download_not_sent with the note
-    made here, which removes the record.
+    `record` (material_services.record_version_download) asks the store for the file before it
+    records anything, and the record commits only once the answer is made, so a store that
+    cannot be reached gives a clear page and no record of a download that did not happen. If the
+    store fails after that, as nginx fetches the file, nginx turns to download_not_sent with the
+    note made here, which removes the record.
     """
     try:
         with transaction.atomic():
@@ -370,12 +369,11 @@ def material_download(request: HttpRequest, pk: int) -> HttpResponse:
     return _send_version(
         request,
         version,
-        lambda: material_services.record_downloads(
-            [version],
+        lambda: material_services.record_version_download(
+            version,
             user=request.user,
-            organisation=acting_organisation(request.user, material.campaign),
-            embargo_acknowledged=acknowledged,
             address=client_address(request),
+            embargo_acknowledged=acknowledged,
             now=now,
         ),
     )
@@ -392,12 +390,8 @@ def version_download(request: HttpRequest, pk: int, number: int) -> HttpResponse
     return _send_version(
         request,
         version,
-        lambda: material_services.record_downloads(
-            [version],
-            user=request.user,
-            organisation=acting_organisation(request.user, version.material.campaign),
-            embargo_acknowledged=False,
-            address=client_address(request),
+        lambda: material_services.record_version_download(
+            version, user=request.user, address=client_address(request)
         ),
     )
 
