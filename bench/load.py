@@ -322,6 +322,15 @@ TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 KEY = re.compile(rb'name="submission_key" value="([0-9a-f-]{36})"')
 
 
+@dataclass
+class PendingForm:
+    """A filled-in form a person sends until the portal acknowledges it (Person.post_pending)."""
+
+    key: str  # what names the write once acknowledged: a submission key, an invited address
+    body: bytes
+    attempts: int = 0
+
+
 class Person(threading.Thread):
     """A signed-in partner member browsing, downloading and logging activity until the deadline."""
 
@@ -347,8 +356,7 @@ class Person(threading.Thread):
         self.retried = 0
         self.records_started = 0
         self.connections = 0
-        self.pending_post: tuple[str, bytes] | None = None  # (submission key, body) to send again
-        self.attempts = 0
+        self.pending_post: PendingForm | None = None  # sent again after a failure
         self._location = ""
         self.today = timezone.localdate().isoformat()
         self.connection: http.client.HTTPConnection | None = None
@@ -387,6 +395,43 @@ class Person(threading.Thread):
     def _over(self) -> bool:
         return self.stop.is_set() or time.perf_counter() >= self.deadline
 
+    def _filled_in(self) -> bool:
+        """The person's pause filling in a form: False if the run ended meanwhile."""
+        self.stop.wait(self.random.uniform(*THINK_SECONDS))
+        return not self._over()
+
+    def post_pending(
+        self,
+        page: str,
+        path: str,
+        pending: PendingForm,
+        *,
+        acknowledged: list[str],
+        done: Callable[[str], bool],
+    ) -> PendingForm | None:
+        """Send a filled-in form as the browser would. Redirected where `done` says, its key
+        joins `acknowledged`; after no answer or a server error it is returned, to be sent
+        again unchanged at the next turn, once; refused, or failed twice, it is given up."""
+        if pending.attempts:
+            self.retried += 1
+        pending.attempts += 1
+        status, _ = self.send(
+            page,
+            "POST",
+            path,
+            body=pending.body,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Origin": f"http://127.0.0.1:{self.port}",
+            },
+        )
+        if status == 302 and done(self._location):
+            acknowledged.append(pending.key)
+            return None
+        if (status == 0 or status >= 500) and pending.attempts < 2:
+            return pending
+        return None
+
     def _material(self) -> int:
         return self.random.choice(self.world.material_ids)
 
@@ -398,8 +443,9 @@ class Person(threading.Thread):
         return f"/material/{self.random.choice(ids)}/download/"
 
     def log_activity(self) -> None:
+        path = f"/campaigns/{self.world.slug}/activity/new/"
         if self.pending_post is None:
-            status, body = self.get("activity form", f"/campaigns/{self.world.slug}/activity/new/")
+            status, body = self.get("activity form", path)
             token, key = TOKEN.search(body or b""), KEY.search(body or b"")
             if status != 200 or token is None or key is None:
                 return
@@ -416,32 +462,17 @@ class Person(threading.Thread):
                 "place": f"Benchmark library {self.number}",
             }
             self.records_started += 1
-            self.pending_post = (submission_key, urlencode(form).encode())
-            self.attempts = 0
-            self.stop.wait(self.random.uniform(*THINK_SECONDS))
-            if self._over():
+            self.pending_post = PendingForm(submission_key, urlencode(form).encode())
+            if not self._filled_in():
                 return
-        submission_key, body = self.pending_post
-        if self.attempts:
-            self.retried += 1
-        self.attempts += 1
-        status, _ = self.send(
+        # Sent again with the same key after a failure: a repeat the portal must not save twice.
+        self.pending_post = self.post_pending(
             "activity post",
-            "POST",
-            f"/campaigns/{self.world.slug}/activity/new/",
-            body=body,
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Origin": f"http://127.0.0.1:{self.port}",
-            },
+            path,
+            self.pending_post,
+            acknowledged=self.acknowledged,
+            done=lambda location: location.startswith("/activity/"),
         )
-        if status == 302 and self._location.startswith("/activity/"):
-            self.acknowledged.append(submission_key)
-            self.pending_post = None
-        elif (status == 0 or status >= 500) and self.attempts < 2:
-            pass  # sent again, with the same key, at the next turn
-        else:
-            self.pending_post = None  # refused, or failed twice: given up
 
     def get(self, page: str, path: str) -> tuple[int, bytes | None]:
         return self.send(page, "GET", path)
@@ -585,23 +616,14 @@ def drive(
         Person(number, server.port, cookies[number], world, deadline, stop)
         for number in range(people)
     ]
-    result = None
     with WorkersWatch(server) as watch:
-        for person in crowd:
-            person.start()
-        try:
-            if meanwhile is not None:
-                result = meanwhile(started)
-        finally:
-            join_by = deadline + 2 * REQUEST_TIMEOUT + 5
-            for person in crowd:
-                person.join(timeout=max(0.0, join_by - time.perf_counter()))
-            stop.set()
-            for person in crowd:
-                person.join(timeout=REQUEST_TIMEOUT + 1)
-    records = sorted(
-        (record for person in crowd for record in person.records), key=lambda r: r.started
-    )
+        result = let_loose(
+            crowd,
+            stop,
+            deadline,
+            meanwhile=lambda: meanwhile(started) if meanwhile is not None else None,
+        )
+    records = records_of(crowd)
     return Drive(
         people=crowd,
         started=started,
@@ -609,6 +631,32 @@ def drive(
         watch=watch,
         meanwhile=result,
         records=records,
+    )
+
+
+def let_loose(
+    crowd: list[Person], stop: threading.Event, deadline: float, *, meanwhile: Callable[[], Any]
+) -> Any:
+    """Start the people, run `meanwhile` in this thread, and return what it gives once they have
+    finished: each is waited for until the deadline and the longest a request in flight may
+    still take, then all are told to stop (a hung one is left behind, being a daemon)."""
+    for person in crowd:
+        person.start()
+    try:
+        return meanwhile()
+    finally:
+        join_by = deadline + 2 * REQUEST_TIMEOUT + 5
+        for person in crowd:
+            person.join(timeout=max(0.0, join_by - time.perf_counter()))
+        stop.set()
+        for person in crowd:
+            person.join(timeout=REQUEST_TIMEOUT + 1)
+
+
+def records_of(crowd: list[Person]) -> list[Record]:
+    """Every request the people made, in the order they were sent."""
+    return sorted(
+        (record for person in crowd for record in person.records), key=lambda r: r.started
     )
 
 

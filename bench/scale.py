@@ -44,19 +44,21 @@ from bench.load import (
     PAGES as LOAD_PAGES,
 )
 from bench.load import (
-    REQUEST_TIMEOUT,
     THINK_SECONDS,
     TOKEN,
     WARM_UP_LOOPS,
+    PendingForm,
     Person,
     Record,
     WorkersWatch,
     World,
     build_world,
+    let_loose,
     needs_postgresql,
     page_table,
     percentile,
     present,
+    records_of,
     statuses,
     worker_memory,
 )
@@ -88,8 +90,7 @@ class Lead(Person):
         self.run_token = run_token
         self.invited: list[str] = []  # the addresses whose invitation was acknowledged
         self.invitations_started = 0
-        self.pending_invitation: tuple[str, bytes] | None = None
-        self.invitation_attempts = 0
+        self.pending_invitation: PendingForm | None = None
 
     def steps(self):
         # Early in the loop, so that a short run also sends e-mail while the mail server is away.
@@ -110,32 +111,17 @@ class Lead(Person):
             )
             form = {"csrfmiddlewaretoken": token.group(1).decode(), "email": email}
             form["role"] = "member"
-            self.pending_invitation = (email, urlencode(form).encode())
-            self.invitation_attempts = 0
-            self.stop.wait(self.random.uniform(*THINK_SECONDS))
-            if self._over():
+            self.pending_invitation = PendingForm(email, urlencode(form).encode())
+            if not self._filled_in():
                 return
-        email, body = self.pending_invitation
-        if self.invitation_attempts:
-            self.retried += 1
-        self.invitation_attempts += 1
-        status, _ = self.send(
+        # Sent again after a failure, as a person pressing the button again would.
+        self.pending_invitation = self.post_pending(
             "invitation post",
-            "POST",
             path,
-            body=body,
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Origin": f"http://127.0.0.1:{self.port}",
-            },
+            self.pending_invitation,
+            acknowledged=self.invited,
+            done=lambda location: location == f"/organisations/{self.organisation}/",
         )
-        if status == 302 and self._location == f"/organisations/{self.organisation}/":
-            self.invited.append(email)
-            self.pending_invitation = None
-        elif (status == 0 or status >= 500) and self.invitation_attempts < 2:
-            pass  # sent again at the next turn, as a person pressing the button again would
-        else:
-            self.pending_invitation = None
 
 
 def make_leads(world: World) -> dict[int, str]:
@@ -271,22 +257,9 @@ def drive(
     ]
     with ExitStack() as stack:
         watches = [stack.enter_context(WorkersWatch(web)) for web in webs]
-        for person in crowd:
-            person.start()
-        try:
-            outage = smtp_outage(mailbox, started)
-        finally:
-            join_by = deadline + 2 * REQUEST_TIMEOUT + 5
-            for person in crowd:
-                person.join(timeout=max(0.0, join_by - time.perf_counter()))
-            stop.set()
-            for person in crowd:
-                person.join(timeout=REQUEST_TIMEOUT + 1)
+        outage = let_loose(crowd, stop, deadline, meanwhile=lambda: smtp_outage(mailbox, started))
         ended = time.perf_counter()
-    records = sorted(
-        (record for person in crowd for record in person.records), key=lambda r: r.started
-    )
-    return Run(crowd, records, started, ended, outage, watches)
+    return Run(crowd, records_of(crowd), started, ended, outage, watches)
 
 
 def warm_up(port, webs, world, cookies, organisation, token) -> None:
