@@ -265,7 +265,8 @@ def toolkit_download(request: HttpRequest, slug: str) -> HttpResponse:
     materials = _downloadable(request.user, campaign, now)
     embargoed = [material for material in materials if material.is_under_embargo(now)]
     form = ToolkitDownloadForm(request.POST if request.method == "POST" else None)
-    if request.method == "GET" or not form.is_valid() or not materials:
+
+    def form_page(*, store_unavailable: bool = False) -> HttpResponse:
         return render(
             request,
             "campaigns/toolkit_download.html",
@@ -275,8 +276,13 @@ def toolkit_download(request: HttpRequest, slug: str) -> HttpResponse:
                 "embargoed": embargoed,
                 "form": form,
                 "total_size": sum(a.current_version.size or 0 for a in materials),
+                "store_unavailable": store_unavailable,
             },
+            status=503 if store_unavailable else 200,
         )
+
+    if request.method == "GET" or not form.is_valid() or not materials:
+        return form_page()
     acknowledged = form.cleaned_data["acknowledge_embargo"]
     chosen = [a for a in materials if acknowledged or not a.is_under_embargo(now)]
     versions = [material.current_version for material in chosen]
@@ -293,19 +299,7 @@ def toolkit_download(request: HttpRequest, slug: str) -> HttpResponse:
             now=now,
         )
     except StorageUnavailable:
-        return render(
-            request,
-            "campaigns/toolkit_download.html",
-            {
-                "campaign": campaign,
-                "materials": materials,
-                "embargoed": embargoed,
-                "form": form,
-                "total_size": sum(a.current_version.size or 0 for a in materials),
-                "store_unavailable": True,
-            },
-            status=503,
-        )
+        return form_page(store_unavailable=True)
     # Stored, sized: each file is read from the store only while its part of the ZIP is sent.
     archive = ZipStream(compress_type=ZIP_STORED, sized=True)
     names = UniqueNames()
