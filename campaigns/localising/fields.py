@@ -202,8 +202,6 @@ def _effect_value(campaign: Campaign, organisation: Organisation) -> Value:
     change = row.percent_value
     value.text = "no change" if change == 0 else f"{'up' if change > 0 else 'down'} {abs(change)}%"
     return value
-    value.text = row.percent.replace("+", "up ").replace("−", "down ")
-    return value
 
 
 def _enforcement_values(campaign: Campaign, organisation: Organisation) -> dict[str, Value]:
