@@ -15,6 +15,13 @@ for which Django needs DISABLE_SERVER_SIDE_CURSORS, set by DATABASE_TRANSACTION_
 statement prepared on one server connection is missing from the next, or already there for
 another client, so the SQL is sent as it is.
 
+The first of these queries in a request is also its connection's health check. A connection kept
+from an earlier request (CONN_MAX_AGE) may have died meanwhile (a database restart), so Django
+sends SELECT 1 before a request's first query when CONN_HEALTH_CHECKS is on: a round trip of its
+own, a third of a signed-in request's on PostgreSQL with the session in the shared cache. The
+lookup is sent instead, as it is only a read: if it fails and the connection then proves dead,
+the connection is replaced and the lookup sent again, as the health check would have done.
+
 A migration that changes a column the statement returns (its type or length) makes PostgreSQL
 refuse the statement ("cached plan must not change result type") on every connection that had
 it; the web processes still running the release before keep their connections. The statement is
@@ -25,7 +32,7 @@ import re
 import weakref
 from collections.abc import Callable
 
-from django.db import NotSupportedError, connections
+from django.db import InterfaceError, NotSupportedError, OperationalError, connections
 from django.db.models import QuerySet
 
 # psycopg2's placeholders (%s, and %% for a literal %), as PREPARE's numbered parameters.
@@ -71,10 +78,28 @@ class PrecompiledQuery:
         return self._compiled[key]
 
     def rows(self, database: str, value: object) -> list[list]:
+        connection = connections[database]
+        if not (
+            connection.connection is not None
+            and connection.health_check_enabled
+            and not connection.health_check_done
+            and not connection.in_atomic_block
+        ):
+            return self._rows(connection, database, value)
+        # The request's first query on a kept connection: it stands in for the health check.
+        connection.health_check_done = True
+        try:
+            return self._rows(connection, database, value)
+        except (OperationalError, InterfaceError):
+            if connection.is_usable():
+                raise
+            connection.close()
+            return self._rows(connection, database, value)
+
+    def _rows(self, connection, database: str, value: object) -> list[list]:
         sql, params, position, converters = self._compile(database)
         bound = list(params)
         bound[position] = value
-        connection = connections[database]
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql" and not connection.settings_dict.get(
                 "DISABLE_SERVER_SIDE_CURSORS"

@@ -99,6 +99,7 @@ DATABASES = {
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
         # A connection that died (a database restart) is replaced before the next request uses it.
+        # A signed-in request's first lookup doubles as the check (lib/precompiled.py).
         conn_health_checks=True,
     )
 }

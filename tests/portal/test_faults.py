@@ -157,6 +157,40 @@ def test_a_connection_killed_between_requests_is_replaced_before_the_next_one(si
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("session_engine", ["portal.sessions", "portal.cached_sessions"])
+def test_a_signed_in_requests_first_lookup_is_its_health_check(
+    signed_in_cookies, settings, monkeypatch, session_engine
+):
+    """A signed-in request's first query, the session's or the person's lookup, is sent in place
+    of SELECT 1 on a kept connection: a healthy one is not tested separately, and a dead one is
+    still replaced within the request, which succeeds."""
+    if not on_postgresql():
+        pytest.skip("needs PostgreSQL: pg_terminate_backend ends a server-side backend")
+    settings.SESSION_ENGINE = session_engine
+    tested = []
+    is_usable = connection.is_usable
+
+    def counted_is_usable():
+        tested.append(connection.connection)
+        return is_usable()
+
+    monkeypatch.setattr(connection, "is_usable", counted_is_usable)
+    status, _ = serve("/", signed_in_cookies)
+    assert status == 200
+    status, _ = serve("/", signed_in_cookies)
+    assert status == 200
+    assert tested == [], "a healthy kept connection is not tested with a query of its own"
+
+    kept = backend_pid()  # a query outside any request: Django's own health check runs for it
+    terminate_from_outside(kept)
+    tested.clear()
+    status, body = serve("/", signed_in_cookies)
+    assert status == 200, body.decode()[:500]
+    assert len(tested) == 1, "the failed lookup's connection was tested, found dead and replaced"
+    assert backend_pid() != kept
+
+
+@pytest.mark.django_db(transaction=True)
 def test_without_the_health_check_the_first_request_after_the_kill_fails(
     signed_in_cookies,
 ):
