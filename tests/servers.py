@@ -67,6 +67,22 @@ def missing(what: str, how: str) -> None:
     pytest.skip(reason)
 
 
+def redis_database(url: str, *, needed_for: str):
+    """A client of the Redis database at `url`, for a test that needs the machine's Redis (on
+    127.0.0.1:6379); skipped where it is not running, except in CI, where that is a failure."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        reason = f"Redis is not reachable on 127.0.0.1:6379: needed for {needed_for}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return client
+
+
 # --- SeaweedFS: a real S3-compatible store ---------------------------------------------------
 
 

@@ -1,12 +1,10 @@
 """TASKS_BACKEND=rq: the same tasks on RQ and a real Redis (database 6 of the local server)."""
 
-import os
-
 import pytest
-import redis
 from django.urls import reverse
 
 from outbox.models import OutgoingEmail
+from tests.servers import redis_database
 
 REDIS_URL = "redis://127.0.0.1:6379/6"
 
@@ -14,13 +12,7 @@ REDIS_URL = "redis://127.0.0.1:6379/6"
 @pytest.fixture
 def rq_tasks(settings):
     """Tasks go to RQ on Redis; the worker is rq's own, run here without forking."""
-    connection = redis.Redis.from_url(REDIS_URL)
-    try:
-        connection.ping()
-    except redis.ConnectionError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Redis is not reachable on 127.0.0.1:6379: CI must test the RQ backend")
-        pytest.skip("needs Redis on 127.0.0.1:6379")
+    connection = redis_database(REDIS_URL, needed_for="the RQ task backend")
     # Parallel test processes share this Redis database: one RQ test at a time.
     with connection.lock("portal-tests:rq", timeout=120, blocking_timeout=120):
         for key in connection.scan_iter("rq:*"):

@@ -14,7 +14,7 @@ import redis
 from django.urls import reverse
 
 from tests.portal.test_settings import run_django
-from tests.servers import BASE_DIR, gunicorn
+from tests.servers import BASE_DIR, gunicorn, redis_database
 
 REDIS_URL = "redis://127.0.0.1:6379/7"
 PASSWORD = "a-long-test-password-for-two-servers"  # noqa: S105
@@ -82,12 +82,7 @@ class Browser:
 @pytest.fixture(scope="module")
 def two_servers(tmp_path_factory):
     """Two gunicorn instances (one worker each) on one SQLite file and Redis database 7."""
-    try:
-        redis.Redis.from_url(REDIS_URL).flushdb()
-    except redis.ConnectionError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Redis is not running on 127.0.0.1:6379")
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    redis_database(REDIS_URL, needed_for="sessions shared by two servers").flushdb()
     folder = tmp_path_factory.mktemp("two-servers")
     environment = {
         "SECRET_KEY": "two-servers-test-only-not-a-secret",

@@ -1,25 +1,20 @@
 """The shared cache on a real Redis (database 9 of the local server): what is stored is read back
 by every process's client, and a signed-in person's session survives the client being reused."""
 
-import os
 import secrets
 
 import pytest
-import redis
 from django.core.cache import caches
 from django.urls import reverse
+
+from tests.servers import redis_database
 
 REDIS_URL = "redis://127.0.0.1:6379/9"
 
 
 @pytest.fixture
 def shared_cache(settings):
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.ConnectionError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Redis is not reachable on 127.0.0.1:6379: CI must test the shared cache")
-        pytest.skip("needs Redis on 127.0.0.1:6379")
+    redis_database(REDIS_URL, needed_for="the shared cache")
     # A prefix of the test's own: parallel test processes share this Redis database.
     settings.CACHES = {
         "default": {
