@@ -168,7 +168,8 @@ class Activity(models.Model):
         # with, so that a page of it, the last as the first, is read from an index: everything
         # a campaign admin sees, a campaign's records, by type, and a partner's own (with the
         # campaign, so that counting them reads the index alone). Readiness counts a campaign's
-        # records by partner and type, and their days, from an index of its own. They lead with
+        # records by partner and type, and their days, from an index of its own; the home page asks
+        # whether a partner logged anything since a time from another. They lead with
         # the campaign and the organisation, so those keys need no index of their own.
         indexes = [
             models.Index(fields=["started_on", "id"], name="campaigns_activity_newest"),
@@ -184,6 +185,12 @@ class Activity(models.Model):
             models.Index(
                 fields=["campaign", "organisation", "activity_type", "started_on", "ended_on"],
                 name="campaigns_activity_readiness",
+            ),
+            # Whether an organisation logged anything in a campaign since a time (the home
+            # page's prompt after a toolkit download), from the index alone.
+            models.Index(
+                fields=["campaign", "organisation", "created_at"],
+                name="campaigns_activity_logged_at",
             ),
         ]
 

@@ -126,7 +126,43 @@ class MaterialQuerySet(models.QuerySet):
         visible = in_campaign & (Q(owner_organisation_id__in=organisation_ids) | shared)
         if user.admin_organisation_ids:
             visible |= Q(campaign__lead_organisation_id__in=user.admin_organisation_ids)
-        return self.filter(visible)
+        return self.filter(self._within_q(user), visible)
+
+    @staticmethod
+    def _within_q(user) -> Q:
+        """Where the material a person may see can be, each part read from an index: what their
+        organisations own, what is meant for every partner or a kind of partner, what names one
+        of their organisations, and all of the campaigns they run. It decides nothing on its
+        own (visible_to's conditions do); it spares the database testing them on material meant
+        for other partners, which grows with the campaign rather than with what they see."""
+        organisation_ids = user.organisation_ids
+        named_only = Material.Audience.NAMED_ORGANISATIONS
+        material = Material.objects.order_by().values("pk")
+        campaigns = Campaign.objects.filter(
+            Q(lead_organisation_id__in=organisation_ids)
+            | Q(partners__organisation_id__in=organisation_ids)
+        ).values("pk")
+        parts = [
+            material.filter(owner_organisation_id__in=organisation_ids),
+            material.filter(
+                campaign_id__in=campaigns,
+                audience__in=[kind for kind in Material.Audience if kind != named_only],
+            ),
+            Material.audience_organisations.through.objects.filter(
+                organisation_id__in=organisation_ids
+            )
+            .order_by()
+            .values("material_id"),
+        ]
+        if user.admin_organisation_ids:
+            parts.append(
+                material.filter(
+                    campaign_id__in=Campaign.objects.filter(
+                        lead_organisation_id__in=user.admin_organisation_ids
+                    ).values("pk")
+                )
+            )
+        return Q(pk__in=parts[0].union(*parts[1:], all=True))
 
     @staticmethod
     def _approved_q() -> Q:
@@ -344,7 +380,12 @@ class Material(models.Model):
                 violation_error_message="The material must expire after its embargo lifts.",
             ),
         ]
-        indexes = [models.Index(fields=["campaign", "kind"], name="campaigns_material_kind_idx")]
+        indexes = [
+            models.Index(fields=["campaign", "kind"], name="campaigns_material_kind_idx"),
+            # Where visible_to finds what is shared with every partner or a kind of partner,
+            # without reading the material meant for named organisations.
+            models.Index(fields=["campaign", "audience"], name="campaigns_material_audience"),
+        ]
 
     def __str__(self) -> str:
         return self.title
