@@ -78,8 +78,8 @@ def acting_organisation(
     user, campaign: Campaign, *, partners: list[CampaignPartner] | None = None
 ) -> Organisation | None:
     """The organisation a person acts for in a campaign: the lead if they belong to it, else the
-    first of their organisations that takes part. `partners`: all the campaign's partners, for
-    a page that has them already."""
+    first of their organisations that takes part. `partners`: the campaign's partners (all, or
+    those of the person's organisations), for a page that has them already."""
     memberships = user.active_memberships
     for membership in memberships:
         if membership.organisation_id == campaign.lead_organisation_id:

@@ -18,6 +18,7 @@ urlpatterns = [
     path("campaigns/new/", campaigns.campaign_create, name="campaign-create"),
     path("campaigns/<slug:slug>/", campaigns.campaign_detail, name="campaign-detail"),
     path("campaigns/<slug:slug>/edit/", campaigns.campaign_edit, name="campaign-edit"),
+    path("campaigns/<slug:slug>/partners/", campaigns.partner_list, name="partner-list"),
     path("campaigns/<slug:slug>/partners/add/", campaigns.partner_add, name="partner-add"),
     path(
         "campaigns/<slug:slug>/partners/<int:partner_id>/remove/",

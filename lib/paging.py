@@ -56,7 +56,8 @@ def filtered_page(
     """The page the request asks for of rows in the given order (None when the filters are
     invalid and there are no rows), and the request's filters without the page, as a query
     string. The order's fields must be dates, times or numbers that are never empty, the last
-    one unique (the primary key)."""
+    one unique (the primary key); the first may be a text that is never empty instead (a name,
+    which may contain the separator), and any may be an annotation of the rows."""
     query = request.GET.copy()
     for name in PAGE_PARAMETERS:
         query.pop(name, None)
@@ -130,17 +131,25 @@ def _cursor(row, fields: list[tuple[str, bool]]) -> str:
 
 def _position(rows: QuerySet, fields: list[tuple[str, bool]], cursor: str) -> list | None:
     """The values of a row's position, read back from an address (None when it is not one)."""
-    parts = cursor.split(SEPARATOR) if cursor else []
-    if len(parts) != len(fields):
+    # Split from the end: only the first value may contain the separator.
+    parts = cursor.rsplit(SEPARATOR, len(fields) - 1) if cursor else []
+    if len(parts) != len(fields) or not all(parts):
         return None
-    meta = rows.model._meta
     try:
         return [
-            (meta.pk if name == "pk" else meta.get_field(name)).to_python(part)
+            _field(rows, name).to_python(part)
             for (name, _), part in zip(fields, parts, strict=True)
         ]
     except (ValidationError, ValueError, OverflowError):
         return None
+
+
+def _field(rows: QuerySet, name: str):
+    if name == "pk":
+        return rows.model._meta.pk
+    if name in rows.query.annotations:
+        return rows.query.annotations[name].output_field
+    return rows.model._meta.get_field(name)
 
 
 def _beyond(fields: list[tuple[str, bool]], values: list, *, later: bool) -> Q:

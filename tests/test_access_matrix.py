@@ -317,6 +317,7 @@ ASKS: dict[str, Ask] = {
     "campaigns:campaign-create": Ask(),
     "campaigns:campaign-detail": Ask(about="campaign"),
     "campaigns:campaign-edit": Ask(about="campaign"),
+    "campaigns:partner-list": Ask(about="campaign"),
     "campaigns:partner-add": Ask(about="campaign"),
     "campaigns:partner-remove": Ask("POST", about="partner"),
     "campaigns:toolkit": Ask(about="campaign"),
@@ -508,6 +509,8 @@ MATRIX: dict[str, dict] = {
     "campaigns:campaign-create": campaign_admins_only(),
     "campaigns:campaign-detail": in_campaign("200", "200"),
     "campaigns:campaign-edit": in_campaign("403", "200"),
+    # Who takes part is known to everyone in the campaign, as on its overview.
+    "campaigns:partner-list": in_campaign("200", "200"),
     "campaigns:partner-add": in_campaign("403", "200"),
     "campaigns:partner-remove": in_campaign(
         "403", "redirect", member=("403", "404", "403"), lead=("403", "404", "403")

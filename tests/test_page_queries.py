@@ -34,9 +34,21 @@ PAGES = {
         [
             *FLOOR,
             "the campaign, if visible to them, with lead and region",
-            # Also which of their organisations take part (the organisation they act for).
-            "the partners with their organisations",
+            # Not the partners themselves: a national campaign has hundreds (the partner list
+            # pages them).
+            "the partners counted by kind of organisation",
+            # Also which of them they act for.
+            "their own organisations among the partners",
             "their force's enforcement figures",
+        ],
+    ),
+    "partner list": (
+        lambda c, m: reverse("campaigns:partner-list", args=[c.slug]),
+        [
+            *FLOOR,
+            "the campaign, if visible to them, with lead and region",
+            "the partners counted (for the page's position)",
+            "the first page of partners with their organisations",
         ],
     ),
     "toolkit": (

@@ -3,9 +3,12 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from agencies.models import Organisation
 from audit.models import AuditEntry
 from campaigns.models import Campaign, CampaignPartner
+from campaigns.views.campaigns import PARTNERS_PER_PAGE
 from tests.assertions import assert_same_page
+from tests.factories import make_organisation
 
 
 def detail(campaign):
@@ -55,6 +58,113 @@ def test_partners_do_not_see_the_admin_controls(client_for, police_officer, camp
     content = client_for(police_officer).get(detail(campaign)).content.decode()
     assert "Edit campaign" not in content
     assert "Add a partner" not in content
+
+
+def partners(campaign, query=""):
+    return reverse("campaigns:partner-list", args=[campaign.slug]) + query
+
+
+def join(campaign, count, force_area):
+    """`count` more councils take part, named in order ("Council_007")."""
+    for number in range(count):
+        council = make_organisation(
+            f"Council_{number:03}", Organisation.Kind.COUNCIL, force_area=force_area
+        )
+        CampaignPartner.objects.create(campaign=campaign, organisation=council)
+
+
+def test_the_overview_counts_the_partners_by_kind_and_names_only_the_persons_own(
+    client_for, police_officer, campaign, force_a
+):
+    join(campaign, 3, force_a.force_area)
+    content = client_for(police_officer).get(detail(campaign)).content.decode()
+    assert "5 organisations take part" in content
+    assert "Police force: 1" in content
+    assert "Council: 4" in content
+    assert "Avon and Somerset Police takes part" in content
+    # The other partners are on the partner list, not the overview.
+    assert "South Somerset District Council" not in content
+    assert "Council_000" not in content
+    assert partners(campaign) in content
+
+
+def test_the_partner_list_shows_every_partner_to_everyone_in_the_campaign(
+    client_for, police_officer, campaign
+):
+    response = client_for(police_officer).get(partners(campaign))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Avon and Somerset Police" in content
+    assert "South Somerset District Council" in content
+    # Partners may see who takes part, not change it.
+    assert "Add a partner" not in content
+    assert "Remove" not in content
+
+
+def test_campaign_admins_manage_the_partners_from_the_list(client_for, charity_admin, campaign):
+    partner = CampaignPartner.objects.get(campaign=campaign, organisation__name__startswith="Avon")
+    content = client_for(charity_admin).get(partners(campaign)).content.decode()
+    assert "Add a partner" in content
+    assert reverse("campaigns:partner-remove", args=[campaign.slug, partner.pk]) in content
+
+
+@pytest.mark.parametrize("who", ["other_force_officer", "other_charity_admin", "outsider", "staff"])
+def test_the_partner_list_is_404_to_everyone_else(client_for, campaign, who, request):
+    client = client_for(request.getfixturevalue(who))
+    missing = client.get(reverse("campaigns:partner-list", args=["no-such-campaign"]))
+    response = client.get(partners(campaign))
+    assert response.status_code == 404
+    assert_same_page(response, missing)
+
+
+def test_the_partner_list_needs_sign_in_and_refuses_post(
+    client, client_for, police_officer, campaign
+):
+    assert client.get(partners(campaign)).status_code == 302
+    assert client_for(police_officer).post(partners(campaign)).status_code == 405
+
+
+def test_the_partner_list_pages_by_name_to_the_last_page(
+    client_for, police_officer, campaign, force_a
+):
+    # Names holding the separator of a page's position ("_") page as any other.
+    join(campaign, PARTNERS_PER_PAGE + 10, force_a.force_area)
+    client = client_for(police_officer)
+    first = client.get(partners(campaign))
+    assert list(first.context["page"])[0].organisation.name == "Avon and Somerset Police"
+    assert len(first.context["page"]) == PARTNERS_PER_PAGE
+    assert "1 to 50 of 62" in first.content.decode()
+    after = first.context["page"].next_query
+    second = client.get(partners(campaign, f"?{after}"))
+    names = [partner.organisation.name for partner in second.context["page"]]
+    assert names == [f"Council_{n:03}" for n in range(49, 60)] + ["South Somerset District Council"]
+    # The last page is the last fifty, read from the other end of the list.
+    last = client.get(partners(campaign, "?page=last"))
+    assert [p.organisation.name for p in last.context["page"]] == [
+        f"Council_{n:03}" for n in range(11, 60)
+    ] + ["South Somerset District Council"]
+    assert "13 to 62 of 62" in last.content.decode()
+    before = client.get(partners(campaign, f"?{second.context['page'].previous_query}"))
+    assert list(before.context["page"]) == list(first.context["page"])
+
+
+def test_the_partner_list_shows_one_kind_of_partner(client_for, police_officer, campaign, force_a):
+    join(campaign, 2, force_a.force_area)
+    client = client_for(police_officer)
+    forces = client.get(partners(campaign, "?kind=police_force"))
+    assert [p.organisation.name for p in forces.context["page"]] == ["Avon and Somerset Police"]
+    assert "Police force partners" in forces.content.decode()
+    # An unknown kind shows every partner, as a damaged address of a list does.
+    every = client.get(partners(campaign, "?kind=nonsense"))
+    assert len(every.context["page"]) == 4
+
+
+def test_a_damaged_position_shows_the_first_page_of_partners(client_for, police_officer, campaign):
+    client = client_for(police_officer)
+    for position in ("?after=x", "?after=_", "?before=Avon_", "?after=Avon_x"):
+        response = client.get(partners(campaign, position))
+        assert response.status_code == 200
+        assert len(response.context["page"]) == 2
 
 
 def campaign_data(**overrides):
@@ -163,6 +273,7 @@ def test_a_campaign_admin_adds_and_removes_a_partner(client_for, charity_admin, 
     add = reverse("campaigns:partner-add", args=[campaign.slug])
     response = client.post(add, {"organisation": force_c.pk})
     assert response.status_code == 302
+    assert response.url == partners(campaign), "back to the list the partner now appears in"
     partner = CampaignPartner.objects.get(campaign=campaign, organisation=force_c)
     remove = reverse("campaigns:partner-remove", args=[campaign.slug, partner.pk])
     confirm = client.get(remove)
@@ -171,7 +282,9 @@ def test_a_campaign_admin_adds_and_removes_a_partner(client_for, charity_admin, 
         "asking to confirm changes nothing"
     )
     assert client.delete(remove).status_code == 405
-    assert client.post(remove).status_code == 302
+    removed = client.post(remove)
+    assert removed.status_code == 302
+    assert removed.url == partners(campaign)
     assert not CampaignPartner.objects.filter(pk=partner.pk).exists()
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {"campaign.partner_added", "campaign.partner_removed"} <= actions
