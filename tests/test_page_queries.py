@@ -81,7 +81,9 @@ PAGES = {
             "the number of records they may see (for the pages)",
             "the campaigns of the filter",
             "the organisations of the filter",
-            "the page of records, with campaign, organisation, logger and area",
+            "the page of records, with organisation, logger and area",
+            # Not joined to the page: see ActivityQuerySet.for_list.
+            "the campaigns of those records",
             "the material of those records",
         ],
     ),

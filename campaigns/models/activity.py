@@ -51,9 +51,12 @@ class ActivityQuerySet(models.QuerySet):
         return self.filter(runs_it | own)
 
     def for_list(self) -> "ActivityQuerySet":
-        return self.select_related(
-            "campaign", "organisation", "logged_by", "force_area"
-        ).prefetch_related("materials")
+        # The campaigns come in a query of their own: joined, they are so few that the database
+        # would start from them and sort all of a partner's records for a page, rather than
+        # read the page in order from the index of the partner's records.
+        return self.select_related("organisation", "logged_by", "force_area").prefetch_related(
+            "campaign", "materials"
+        )
 
 
 class Activity(models.Model):
