@@ -432,13 +432,13 @@ def link_material(in_campaign: Campaign, *, every: int = 10, materials=None) -> 
     ids = list(
         Activity.objects.filter(campaign=in_campaign, materials=None)
         .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "organisation_id")
     )[::every]
     return insert_rows(
         through,
         (
-            {"activity_id": pk, "material_id": pks[number % len(pks)]}
-            for number, pk in enumerate(ids)
+            {"activity_id": pk, "material_id": pks[number % len(pks)], "organisation_id": owner}
+            for number, (pk, owner) in enumerate(ids)
         ),
     )
 

@@ -6,6 +6,7 @@ from audit.admin_mixins import AuditedModelAdmin
 from campaigns.models import (
     Activity,
     ActivityComment,
+    ActivityMaterial,
     ActivityRevision,
     Campaign,
     CampaignPartner,
@@ -169,17 +170,51 @@ class ActivityRevisionInline(admin.TabularInline):
         return False
 
 
+class ActivityMaterialInline(admin.TabularInline):
+    """The material a record used. Each link keeps the record's organisation (see
+    ActivityMaterial), which ActivityAdmin.save_related fills in."""
+
+    model = ActivityMaterial
+    extra = 0
+    fields = ["material"]
+    autocomplete_fields = ["material"]
+    verbose_name = "material used"
+    verbose_name_plural = "material used"
+
+
 @admin.register(Activity)
 class ActivityAdmin(AuditedModelAdmin):
     list_display = ["started_on", "activity_type", "organisation", "campaign", "quantity", "reach"]
     list_filter = ["activity_type", "campaign", "organisation__kind"]
     search_fields = ["organisation__name", "channel", "place", "notes"]
-    autocomplete_fields = ["campaign", "organisation", "force_area", "materials"]
+    autocomplete_fields = ["campaign", "organisation", "force_area"]
     readonly_fields = ["logged_by", "evidence", "evidence_name", "created_at", "updated_at"]
     list_select_related = ["organisation", "campaign"]
     date_hierarchy = "started_on"
-    inlines = [ActivityRevisionInline]
+    inlines = [ActivityMaterialInline, ActivityRevisionInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is ActivityMaterial:
+            for link in formset.forms:
+                link.instance.organisation_id = form.instance.organisation_id
+        super().save_formset(request, form, formset, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A record moved to another organisation takes its links with it.
+        ActivityMaterial.objects.filter(activity=form.instance).exclude(
+            organisation_id=form.instance.organisation_id
+        ).update(organisation_id=form.instance.organisation_id)
+
+
+@admin.register(ActivityMaterial)
+class ActivityMaterialAdmin(ReadOnlyAdmin):
+    """The links, for searching: they are changed on their record's page (ActivityAdmin)."""
+
+    list_display = ["activity", "material", "organisation"]
+    search_fields = ["organisation__name", "material__title"]
+    list_select_related = ["activity__organisation", "material", "organisation"]
 
 
 @admin.register(ActivityRevision)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from campaigns.models import (
     Activity,
+    ActivityMaterial,
     Campaign,
     CampaignVisit,
     Download,
@@ -120,8 +121,10 @@ def _material(user, now) -> list[Material]:
     downloaded_alone = Download.objects.filter(
         material=OuterRef("pk"), user=user, in_toolkit_zip=False
     )
-    logged = Activity.materials.through.objects.filter(
-        material=OuterRef("pk"), activity__organisation_id__in=organisation_ids
+    # From the links' own index of material and organisation: not the organisation's records,
+    # nor the material's links, which grow with the campaign.
+    logged = ActivityMaterial.objects.filter(
+        material=OuterRef("pk"), organisation_id__in=organisation_ids
     )
     sent_back = Q(
         owner_organisation_id__in=organisation_ids,

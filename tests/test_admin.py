@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from tests.factories import authenticator_for
+from tests.factories import authenticator_for, make_material
 
 
 def registered_models():
@@ -90,3 +90,40 @@ def test_staff_cannot_read_anyones_authenticator_secret_in_the_admin(
         assert client.get(path).status_code == 403
         # A device that does not exist is refused in the same way, not an error.
         assert client.get(f"/admin/otp_totp/totpdevice/987654/{view}/").status_code == 403
+
+
+def test_material_used_added_in_the_admin_keeps_the_records_organisation(
+    client_for, staff, campaign, force_a, council_b
+):
+    from campaigns.models import ActivityMaterial
+    from tests.campaigns.test_activity_records import make_activity
+
+    material = make_material(campaign)
+    activity = make_activity(campaign, force_a)
+    change = reverse("admin:campaigns_activity_change", args=[activity.pk])
+    client = client_for(staff)
+    page = client.get(change).context
+    form = page["adminform"].form
+    prefixes = [inline.formset.prefix for inline in page["inline_admin_formsets"]]
+    assert prefixes == ["material_links", "revisions"], prefixes
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and not isinstance(value, list)
+    }
+    data.update(
+        {
+            "campaign": campaign.pk,
+            "organisation": council_b.pk,
+            "started_on": activity.started_on.isoformat(),
+            "material_links-TOTAL_FORMS": "1",
+            "material_links-INITIAL_FORMS": "0",
+            "material_links-0-material": material.pk,
+            "revisions-TOTAL_FORMS": "0",
+            "revisions-INITIAL_FORMS": "0",
+        }
+    )
+    response = client.post(change, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    link = ActivityMaterial.objects.get(activity=activity)
+    assert (link.material, link.organisation) == (material, council_b)

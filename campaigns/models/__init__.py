@@ -3,6 +3,7 @@
 from campaigns.models.activity import (
     Activity,
     ActivityComment,
+    ActivityMaterial,
     ActivityRevision,
     EnforcementFigures,
 )
@@ -21,6 +22,7 @@ from campaigns.models.material import Material, MaterialVersion, Tag, WorkflowEr
 __all__ = [
     "Activity",
     "ActivityComment",
+    "ActivityMaterial",
     "ActivityRevision",
     "EnforcementFigures",
     "FigureChange",

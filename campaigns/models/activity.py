@@ -134,6 +134,7 @@ class Activity(models.Model):
     link = models.URLField(blank=True, max_length=500)
     materials = models.ManyToManyField(
         Material,
+        through="ActivityMaterial",
         blank=True,
         related_name="activities",
         verbose_name="material used",
@@ -220,6 +221,35 @@ class Activity(models.Model):
             if self.pk
             else [],
         }
+
+
+class ActivityMaterial(models.Model):
+    """That one activity record used one piece of material. The record's organisation is kept
+    with it, so that whether an organisation has logged using a piece of material (the home
+    page's prompt after a download) is read from one index, however many records use it."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="material_links")
+    material = models.ForeignKey(Material, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        help_text="The record's organisation, kept with the link for the index.",
+    )
+
+    class Meta:
+        # The table the link had before it had a model of its own, with its unique pair as it
+        # was made then (unique_together, under the name the database already gives it).
+        db_table = "campaigns_activity_materials"
+        ordering = ["pk"]
+        unique_together = [("activity", "material")]
+        indexes = [
+            models.Index(fields=["material", "organisation"], name="campaigns_material_used_by"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.material} used in {self.activity}"
 
 
 class ActivityRevision(models.Model):

@@ -119,7 +119,7 @@ def log_activity(
             _store_evidence(activity, evidence, stored)
             activity.full_clean(exclude=["evidence"])
             activity.save()
-            activity.materials.set(materials)
+            activity.materials.set(materials, through_defaults=_used_by(activity))
             _save_revision(activity, actor=actor)
             record(
                 AuditEntry.Action.ACTIVITY_LOGGED,
@@ -161,7 +161,7 @@ def update_activity(
         activity.revision = F("revision") + 1
         activity.save()
         activity.refresh_from_db(fields=["revision"])
-        activity.materials.set(materials)
+        activity.materials.set(materials, through_defaults=_used_by(activity))
         _save_revision(activity, actor=actor)
         record(
             AuditEntry.Action.ACTIVITY_UPDATED,
@@ -207,3 +207,8 @@ def record_enforcement(
             target=figures,
         )
     return figures
+
+
+def _used_by(activity: Activity) -> dict:
+    """What a new link between a record and its material keeps of the record."""
+    return {"organisation_id": activity.organisation_id}

@@ -325,7 +325,7 @@ def test_the_xlsx_export_has_one_row_per_record_with_material(
     poster = make_material(campaign, title="Poster")
     card = make_material(campaign, title="Card")
     activity = make_activity(campaign, force_a)
-    activity.materials.set([poster, card])
+    activity.materials.set([poster, card], through_defaults={"organisation": activity.organisation})
     make_activity(campaign, force_a, activity_type="interview")
     response = client_for(charity_admin).get(reverse("campaigns:activity-export", args=["xlsx"]))
     sheet = load_workbook(io.BytesIO(body(response)))["Activity"]
