@@ -138,9 +138,15 @@ class MaterialQuerySet(models.QuerySet):
         organisation_ids = user.organisation_ids
         named_only = Material.Audience.NAMED_ORGANISATIONS
         material = Material.objects.order_by().values("pk")
+        # Their campaigns from the partners' index of organisations, not a join with every
+        # partner.
         campaigns = Campaign.objects.filter(
             Q(lead_organisation_id__in=organisation_ids)
-            | Q(partners__organisation_id__in=organisation_ids)
+            | Q(
+                pk__in=CampaignPartner.objects.filter(organisation_id__in=organisation_ids).values(
+                    "campaign_id"
+                )
+            )
         ).values("pk")
         parts = [
             material.filter(owner_organisation_id__in=organisation_ids),
