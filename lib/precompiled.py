@@ -34,6 +34,7 @@ from collections.abc import Callable
 
 from django.db import InterfaceError, NotSupportedError, OperationalError, connections
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 # psycopg2's placeholders (%s, and %% for a literal %), as PREPARE's numbered parameters.
 _PLACEHOLDER = re.compile(r"%([s%])")
@@ -144,3 +145,56 @@ class PrecompiledQuery:
                 # The refusal aborted the transaction; the next lookup prepares it again.
                 raise
             self._execute_prepared(connection, cursor, sql, bound, again=True)
+
+
+class PrecompiledSubquery:
+    """A subquery whose SQL the ORM builds once per database and shape, for the `__in` of other
+    queries: `build(*groups)` returns a values queryset made from groups of ids, and
+    `expression(database, *groups)` is its SQL (RawSQL) for these ids.
+
+    It is built with stand-ins (distinct negative numbers) for the ids, once for each database and
+    each number of ids in each group, then used with the real ids in the stand-ins' places. For
+    where a person's material can be (campaigns.models.material), building and compiling the
+    subquery cost the ORM 1.5 ms of every page that lists material; the database answers it in
+    a tenth of a millisecond.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet]) -> None:
+        self._build = build
+        self._compiled: dict[tuple, tuple[str, list, list[tuple[int, tuple[int, int]]]]] = {}
+
+    def expression(self, database: str, *groups) -> RawSQL:
+        groups = [sorted(group) for group in groups]
+        key = (database, connections[database].vendor, tuple(len(group) for group in groups))
+        if key not in self._compiled:
+            self._compiled[key] = self._compile(database, [len(group) for group in groups])
+        sql, params, slots = self._compiled[key]
+        bound = list(params)
+        for position, (group, index) in slots:
+            bound[position] = groups[group][index]
+        # The SQL is the ORM's own and every value is a parameter: nothing is written into it.
+        return RawSQL(sql, bound)  # noqa: S611
+
+    def _compile(self, database: str, sizes: list[int]):
+        stand_ins = [
+            [_STAND_IN - group * 1_000_000 - index for index in range(size)]
+            for group, size in enumerate(sizes)
+        ]
+        where = {
+            value: (group, index)
+            for group, values in enumerate(stand_ins)
+            for index, value in enumerate(values)
+        }
+        sql, params = self._build(*stand_ins).query.get_compiler(database).as_sql()
+        slots = [
+            (position, where[value])
+            for position, value in enumerate(params)
+            if isinstance(value, int) and value in where
+        ]
+        if {slot for _, slot in slots} != set(where.values()):
+            raise ValueError("the subquery must use every id it is built from")
+        return sql, list(params), slots
+
+
+# Far below any id a table gives.
+_STAND_IN = -7_301_985_466_000

@@ -18,6 +18,7 @@ from audit.models import AuditEntry
 from audit.services import record
 from campaigns.models.campaigns import Campaign, CampaignPartner
 from lib import uploads
+from lib.precompiled import PrecompiledSubquery
 
 
 class WorkflowError(Exception):
@@ -128,47 +129,18 @@ class MaterialQuerySet(models.QuerySet):
             visible |= Q(campaign__lead_organisation_id__in=user.admin_organisation_ids)
         return self.filter(self._within_q(user), visible)
 
-    @staticmethod
-    def _within_q(user) -> Q:
+    def _within_q(self, user) -> Q:
         """Where the material a person may see can be, each part read from an index: what their
         organisations own, what is meant for every partner or a kind of partner, what names one
         of their organisations, and all of the campaigns they run. It decides nothing on its
         own (visible_to's conditions do); it spares the database testing them on material meant
-        for other partners, which grows with the campaign rather than with what they see."""
-        organisation_ids = user.organisation_ids
-        named_only = Material.Audience.NAMED_ORGANISATIONS
-        material = Material.objects.order_by().values("pk")
-        # Their campaigns from the partners' index of organisations, not a join with every
-        # partner.
-        campaigns = Campaign.objects.filter(
-            Q(lead_organisation_id__in=organisation_ids)
-            | Q(
-                pk__in=CampaignPartner.objects.filter(organisation_id__in=organisation_ids).values(
-                    "campaign_id"
-                )
-            )
-        ).values("pk")
-        parts = [
-            material.filter(owner_organisation_id__in=organisation_ids),
-            material.filter(
-                campaign_id__in=campaigns,
-                audience__in=[kind for kind in Material.Audience if kind != named_only],
-            ),
-            Material.audience_organisations.through.objects.filter(
-                organisation_id__in=organisation_ids
-            )
-            .order_by()
-            .values("material_id"),
-        ]
-        if user.admin_organisation_ids:
-            parts.append(
-                material.filter(
-                    campaign_id__in=Campaign.objects.filter(
-                        lead_organisation_id__in=user.admin_organisation_ids
-                    ).values("pk")
-                )
-            )
-        return Q(pk__in=parts[0].union(*parts[1:], all=True))
+        for other partners, which grows with the campaign rather than with what they see. Its SQL
+        is built once per number of organisations (lib.precompiled): building it cost more than
+        the database takes to answer it."""
+        within = _WITHIN_REACH.expression(
+            self.db, user.organisation_ids, user.admin_organisation_ids
+        )
+        return Q(pk__in=within)
 
     @staticmethod
     def _approved_q() -> Q:
@@ -288,6 +260,44 @@ class MaterialQuerySet(models.QuerySet):
                 to_attr="version_list",
             ),
         )
+
+
+def _within_reach(organisation_ids: list[int], admin_organisation_ids: list[int]):
+    """The ids of the material in reach of a person of these organisations (see
+    MaterialQuerySet._within_q)."""
+    named_only = Material.Audience.NAMED_ORGANISATIONS
+    material = Material.objects.order_by().values("pk")
+    # Their campaigns from the partners' index of organisations, not a join with every partner.
+    campaigns = Campaign.objects.filter(
+        Q(lead_organisation_id__in=organisation_ids)
+        | Q(
+            pk__in=CampaignPartner.objects.filter(organisation_id__in=organisation_ids).values(
+                "campaign_id"
+            )
+        )
+    ).values("pk")
+    parts = [
+        material.filter(owner_organisation_id__in=organisation_ids),
+        material.filter(
+            campaign_id__in=campaigns,
+            audience__in=[kind for kind in Material.Audience if kind != named_only],
+        ),
+        Material.audience_organisations.through.objects.filter(organisation_id__in=organisation_ids)
+        .order_by()
+        .values("material_id"),
+    ]
+    if admin_organisation_ids:
+        parts.append(
+            material.filter(
+                campaign_id__in=Campaign.objects.filter(
+                    lead_organisation_id__in=admin_organisation_ids
+                ).values("pk")
+            )
+        )
+    return parts[0].union(*parts[1:], all=True)
+
+
+_WITHIN_REACH = PrecompiledSubquery(_within_reach)
 
 
 class Material(models.Model):

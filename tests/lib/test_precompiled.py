@@ -8,7 +8,7 @@ import pytest
 from django.db import NotSupportedError, connection, transaction
 
 from agencies.models import Organisation
-from lib.precompiled import PrecompiledQuery
+from lib.precompiled import PrecompiledQuery, PrecompiledSubquery
 from tests.factories import make_organisation
 from tests.portal.test_settings import run_django
 from tests.servers import pgbouncer
@@ -34,6 +34,45 @@ def test_the_rows_are_those_of_the_query_it_was_built_from():
         assert query.rows("default", name) == expected
     # The converters ran: the date comes back as the model's type, not the database's text.
     assert query.rows("default", "Avon and Somerset Police")[0][2].tzinfo is not None
+
+
+def _named_or_led_by(names: list[int], leads: list[int]):
+    named = Organisation.objects.filter(pk__in=names).order_by().values("pk")
+    if not leads:
+        return named
+    return named.union(Organisation.objects.filter(pk__in=leads).order_by().values("pk"), all=True)
+
+
+def test_a_subquery_built_once_gives_each_set_of_ids_its_own_rows():
+    """Built once per number of ids, the SQL must still answer for the ids it is given: two
+    people with as many organisations as each other see their own, never the other's."""
+    first, second, third, fourth = (make_organisation() for _ in range(4))
+    subquery = PrecompiledSubquery(_named_or_led_by)
+
+    def answer(names, leads):
+        expression = subquery.expression("default", names, leads)
+        return set(Organisation.objects.filter(pk__in=expression).values_list("pk", flat=True))
+
+    for names, leads in [
+        ({first.pk}, set()),
+        ({second.pk}, set()),  # the same shape as the one before: the SQL built for it
+        ({first.pk, third.pk}, {fourth.pk}),
+        ({second.pk, fourth.pk}, {first.pk}),  # and the same shape again
+        ({third.pk}, {first.pk, second.pk}),
+    ]:
+        expected = set(
+            Organisation.objects.filter(
+                pk__in=_named_or_led_by(list(names), list(leads))
+            ).values_list("pk", flat=True)
+        )
+        assert answer(names, leads) == expected == names | leads
+    assert len(subquery._compiled) == 3  # (1, 0), (2, 1) and (1, 2) ids
+
+
+def test_a_subquery_must_use_every_id_it_is_built_from():
+    subquery = PrecompiledSubquery(lambda names, leads: _named_or_led_by(names, []))
+    with pytest.raises(ValueError, match="every id"):
+        subquery.expression("default", [1], [2])
 
 
 def test_a_query_must_use_its_sentinel_exactly_once():
