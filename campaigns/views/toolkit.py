@@ -30,8 +30,12 @@ from campaigns.services import material as material_services
 from campaigns.services.material import VersionContent
 from lib.addresses import client_address
 from lib.files import StorageUnavailable, UniqueNames, stored_chunks
+from lib.paging import filtered_page
 
 README_NAME = "README.txt"
+# A national campaign's admins may have hundreds of versions waiting: the queue is read a page at a
+# time, oldest first, from where the last page ended (lib.paging).
+REVIEW_PAGE_SIZE = 50
 
 
 def _filtered(materials, filters: ToolkitFilterForm):
@@ -327,5 +331,10 @@ def toolkit_download(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET"])
 def review_queue(request: HttpRequest) -> HttpResponse:
     require_reviewer(request.user)
-    versions = list(MaterialVersion.objects.awaiting_review_by(request.user))
-    return render(request, "campaigns/review_queue.html", {"versions": versions})
+    page, _ = filtered_page(
+        request,
+        MaterialVersion.objects.awaiting_review_by(request.user),
+        REVIEW_PAGE_SIZE,
+        ("uploaded_at", "pk"),
+    )
+    return render(request, "campaigns/review_queue.html", {"page": page})

@@ -194,9 +194,9 @@ def test_the_review_queue_lists_what_waits_for_this_admin_only(
 ):
     make_material(other_campaign, approved=False, title="Elsewhere")
     response = client_for(charity_admin).get(reverse("campaigns:review-queue"))
-    assert [v.material.title for v in response.context["versions"]] == ["Force poster"]
+    assert [v.material.title for v in response.context["page"]] == ["Force poster"]
     other = client_for(other_charity_admin).get(reverse("campaigns:review-queue"))
-    assert [v.material.title for v in other.context["versions"]] == ["Elsewhere"]
+    assert [v.material.title for v in other.context["page"]] == ["Elsewhere"]
 
 
 def test_partners_have_no_review_queue(client_for, police_officer):
@@ -211,7 +211,34 @@ def test_the_review_queue_costs_the_same_queries_for_many_versions(
         make_material(campaign, approved=False, title=f"Waiting {number}")
     # 1. the session
     # 2. the person with their memberships and authenticator
-    # 3. the versions, one query joining material, campaign, owner and uploader
-    with django_assert_num_queries(3):
+    # 3. how many versions wait (for the page's count and its links)
+    # 4. the page of versions, one query joining material, campaign, owner and uploader
+    with django_assert_num_queries(4):
         response = client.get(reverse("campaigns:review-queue"))
-    assert len(response.context["versions"]) == 30
+    assert len(response.context["page"]) == 30
+
+
+def test_a_long_review_queue_is_read_a_page_at_a_time_oldest_first(
+    client_for, charity_admin, campaign, django_assert_num_queries
+):
+    from campaigns.views.toolkit import REVIEW_PAGE_SIZE
+
+    for number in range(REVIEW_PAGE_SIZE + 3):
+        make_material(campaign, approved=False, title=f"Waiting {number:03}")
+    client = client_for(charity_admin)
+    first = client.get(reverse("campaigns:review-queue"))
+    titles = [version.material.title for version in first.context["page"]]
+    assert titles == [f"Waiting {number:03}" for number in range(REVIEW_PAGE_SIZE)]
+    html = first.content.decode()
+    assert f"{REVIEW_PAGE_SIZE + 3} versions, oldest first." in html
+    assert 'aria-label="Pages of the review queue"' in html
+    following = first.context["page"].next_query
+    with django_assert_num_queries(4):  # the same four queries on a later page
+        second = client.get(reverse("campaigns:review-queue") + "?" + following)
+    assert [version.material.title for version in second.context["page"]] == [
+        f"Waiting {number:03}" for number in range(REVIEW_PAGE_SIZE, REVIEW_PAGE_SIZE + 3)
+    ]
+    last = client.get(reverse("campaigns:review-queue") + "?page=last")
+    assert [v.material.title for v in last.context["page"]][
+        -1
+    ] == f"Waiting {REVIEW_PAGE_SIZE + 2:03}"
