@@ -7,6 +7,7 @@ from campaigns.models import (
     Activity,
     ActivityComment,
     ActivityMaterial,
+    ActivityMonthlyTotal,
     ActivityRevision,
     Campaign,
     CampaignPartner,
@@ -215,6 +216,20 @@ class ActivityMaterialAdmin(ReadOnlyAdmin):
     list_display = ["activity", "material", "organisation"]
     search_fields = ["organisation__name", "material__title"]
     list_select_related = ["activity__organisation", "material", "organisation"]
+
+
+@admin.register(ActivityMonthlyTotal)
+class ActivityMonthlyTotalAdmin(ReadOnlyAdmin):
+    """The totals the database keeps beside the records: to read, never to remove by hand (a
+    total removed would no longer match its records)."""
+
+    list_display = ["campaign", "organisation", "activity_type", "month", "records"]
+    list_filter = ["activity_type"]
+    search_fields = ["organisation__name", "campaign__name"]
+    list_select_related = ["campaign", "organisation"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ActivityRevision)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from agencies.models import Organisation
 from campaigns.forms.activity import ActivityFilterForm
-from campaigns.models import Activity, Campaign, Export
+from campaigns.models import Activity, ActivityMonthlyTotal, Campaign, Export
 from lib.spreadsheets import add_sheet, new_workbook, write_csv
 from lib.tasks import enqueue_after_commit
 
@@ -43,12 +43,7 @@ def filter_activity(
     if not form.is_valid():
         return form, None
     data = form.cleaned_data
-    if data["campaign"]:
-        activities = activities.filter(campaign=data["campaign"])
-    if data["organisation"]:
-        activities = activities.filter(organisation=data["organisation"])
-    if data["activity_type"]:
-        activities = activities.filter(activity_type=data["activity_type"])
+    activities = _narrowed(activities, data)
     if data["date_from"]:
         activities = activities.filter(
             Q(ended_on__gte=data["date_from"]) | Q(started_on__gte=data["date_from"])
@@ -56,6 +51,25 @@ def filter_activity(
     if data["date_to"]:
         activities = activities.filter(started_on__lte=data["date_to"])
     return form, activities
+
+
+def _narrowed(rows: QuerySet, data: dict) -> QuerySet:
+    """Records, or their monthly totals, narrowed by the filters both have."""
+    for name in ("campaign", "organisation", "activity_type"):
+        if data[name]:
+            rows = rows.filter(**{name: data[name]})
+    return rows
+
+
+def count_activity(user, form: ActivityFilterForm, activities: QuerySet[Activity]) -> int:
+    """How many records `activities` (filter_activity's, for the same form) holds. Without a
+    date, the monthly totals are added up (a few thousand rows for a national campaign's
+    million records); a date needs the records themselves counted."""
+    data = form.cleaned_data if form.is_bound else {}
+    if data.get("date_from") or data.get("date_to"):
+        return activities.count()
+    totals = ActivityMonthlyTotal.objects.visible_to(user)
+    return (_narrowed(totals, data) if data else totals).records()
 
 
 EXPORT_HEADER = [

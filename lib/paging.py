@@ -51,28 +51,39 @@ class KeysetPage:
 
 
 def filtered_page(
-    request: HttpRequest, rows: QuerySet | None, per_page: int, order: tuple[str, ...]
+    request: HttpRequest,
+    rows: QuerySet | None,
+    per_page: int,
+    order: tuple[str, ...],
+    count: int | None = None,
 ) -> tuple[KeysetPage | None, str]:
     """The page the request asks for of rows in the given order (None when the filters are
     invalid and there are no rows), and the request's filters without the page, as a query
     string. The order's fields must be dates, times or numbers that are never empty, the last
     one unique (the primary key); the first may be a text that is never empty instead (a name,
-    which may contain the separator), and any may be an annotation of the rows."""
+    which may contain the separator), and any may be an annotation of the rows. `count` is how
+    many rows there are, where the caller knows it without counting them."""
     query = request.GET.copy()
     for name in PAGE_PARAMETERS:
         query.pop(name, None)
     filters = query.urlencode()
     if rows is None:
         return None, filters
-    return _page(rows, per_page, order, request.GET, query), filters
+    return _page(rows, per_page, order, request.GET, query, count), filters
 
 
 def _page(
-    rows: QuerySet, per_page: int, order: tuple[str, ...], asked: QueryDict, filters: QueryDict
+    rows: QuerySet,
+    per_page: int,
+    order: tuple[str, ...],
+    asked: QueryDict,
+    filters: QueryDict,
+    count: int | None,
 ) -> KeysetPage:
     fields = [(name.lstrip("-"), name.startswith("-")) for name in order]
     reverse = tuple(name[1:] if name.startswith("-") else f"-{name}" for name in order)
-    count = rows.count()
+    if count is None:
+        count = rows.count()
     page = _positioned(rows, per_page, order, reverse, fields, asked, count)
     if page is None and asked.get("page") == "last":
         shown = list(rows.order_by(*reverse)[:per_page])[::-1]

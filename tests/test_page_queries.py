@@ -78,7 +78,7 @@ PAGES = {
         lambda c, m: reverse("campaigns:activity-list"),
         [
             *FLOOR,
-            "the number of records they may see (for the pages)",
+            "the number of records they may see (for the pages), from the monthly totals",
             "the campaigns of the filter",
             "the organisations of the filter",
             "the page of records, with organisation, logger and area",

@@ -4,6 +4,7 @@ from campaigns.models.activity import (
     Activity,
     ActivityComment,
     ActivityMaterial,
+    ActivityMonthlyTotal,
     ActivityRevision,
     EnforcementFigures,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "Activity",
     "ActivityComment",
     "ActivityMaterial",
+    "ActivityMonthlyTotal",
     "ActivityRevision",
     "EnforcementFigures",
     "FigureChange",

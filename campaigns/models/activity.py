@@ -21,34 +21,41 @@ def evidence_path(activity: "Activity", filename: str) -> str:
     return f"evidence/{activity.campaign_id}/{uuid.uuid4().hex}.{filename.rsplit('.', 1)[-1][:5]}"
 
 
+def activity_reach(user) -> Q:
+    """Whose records a signed-in person may see, on any table keyed by campaign and
+    organisation (the records, and their monthly totals): a partner its own organisation's in
+    the campaigns it takes part in; campaign admins all of their campaigns'."""
+    # The campaigns are found first, once, and the rows by their campaign's id: the database
+    # then reads the rows alone (no join with the campaigns, no subquery per row), in the
+    # order of an index when a page of them is asked for.
+    organisation_ids = user.organisation_ids
+    runs_it = Q(
+        campaign_id__in=Campaign.objects.filter(
+            lead_organisation_id__in=user.admin_organisation_ids
+        ).values("pk")
+    )
+    takes_part = Q(
+        campaign_id__in=Campaign.objects.filter(
+            Q(lead_organisation_id__in=organisation_ids)
+            | Q(
+                models.Exists(
+                    CampaignPartner.objects.filter(
+                        campaign=models.OuterRef("pk"), organisation_id__in=organisation_ids
+                    )
+                )
+            )
+        ).values("pk")
+    )
+    own = Q(organisation_id__in=organisation_ids) & takes_part
+    return runs_it | own
+
+
 class ActivityQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ActivityQuerySet":
         """A partner sees its own organisation's records; campaign admins see all of theirs."""
         if not user.is_authenticated:
             return self.none()
-        # The campaigns are found first, once, and the records by their campaign's id: the
-        # database then reads the records alone (no join with the campaigns, no subquery per
-        # record), in the order of an index when a page of them is asked for.
-        organisation_ids = user.organisation_ids
-        runs_it = Q(
-            campaign_id__in=Campaign.objects.filter(
-                lead_organisation_id__in=user.admin_organisation_ids
-            ).values("pk")
-        )
-        takes_part = Q(
-            campaign_id__in=Campaign.objects.filter(
-                Q(lead_organisation_id__in=organisation_ids)
-                | Q(
-                    models.Exists(
-                        CampaignPartner.objects.filter(
-                            campaign=models.OuterRef("pk"), organisation_id__in=organisation_ids
-                        )
-                    )
-                )
-            ).values("pk")
-        )
-        own = Q(organisation_id__in=organisation_ids) & takes_part
-        return self.filter(runs_it | own)
+        return self.filter(activity_reach(user))
 
     def for_list(self) -> "ActivityQuerySet":
         # The campaigns come in a query of their own: joined, they are so few that the database
@@ -250,6 +257,55 @@ class ActivityMaterial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.material} used in {self.activity}"
+
+
+class ActivityMonthlyTotalQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ActivityMonthlyTotalQuerySet":
+        """The totals of the records the person may see (the records' own rule)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(activity_reach(user))
+
+    def records(self) -> int:
+        return self.aggregate(records=models.Sum("records"))["records"] or 0
+
+
+class ActivityMonthlyTotal(models.Model):
+    """How many activity records one organisation has for one campaign, of one type, in one
+    month (by the day each happened), so that counting a national campaign's million records
+    reads a few thousand totals.
+
+    The database keeps them: triggers on the records' table (campaigns migration 0017) add and
+    take away in the statement that writes a record, whoever writes it (a form, the admin, an
+    import, a cascade), so a total is never out of step with its records. Nothing else writes
+    them; a month with no records has no row."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    activity_type = models.CharField("type", max_length=20, choices=Activity.Type.choices)
+    month = models.DateField(help_text="The first day of the month.")
+    records = models.PositiveIntegerField()
+
+    objects = ActivityMonthlyTotalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["campaign", "organisation", "activity_type", "month"]
+        constraints = [
+            # The key the triggers add to (ON CONFLICT names these columns), and the index that
+            # finds a campaign's or a partner's totals.
+            models.UniqueConstraint(
+                fields=["campaign", "organisation", "activity_type", "month"],
+                name="%(app_label)s_%(class)s_unique_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        kind = self.get_activity_type_display()
+        return f"{self.organisation}, {kind}, {self.month:%B %Y}: {self.records}"
 
 
 class ActivityRevision(models.Model):

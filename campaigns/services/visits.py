@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from audit.models import AuditEntry
 from audit.services import record
-from campaigns.models import Activity, Campaign, PartnerVisits
+from campaigns.models import ActivityMonthlyTotal, Campaign, PartnerVisits
 from campaigns.services.figures import parse_count, parse_period, read_table
 
 COLUMNS = ("utm_source", "utm_medium", "utm_campaign", "period", "visits")
@@ -113,12 +113,15 @@ def visits_by_partner(
         )
     if organisation_ids is not None:
         partners = [(pk, name) for pk, name in partners if pk in organisation_ids]
-    activity_rows = Activity.objects.filter(campaign=campaign)
+    # Counted from the monthly totals: a national campaign's partners have a million records.
+    activity_rows = ActivityMonthlyTotal.objects.filter(campaign=campaign)
     visit_rows = PartnerVisits.objects.filter(campaign=campaign)
     if organisation_ids is not None:
         activity_rows = activity_rows.filter(organisation_id__in=organisation_ids)
         visit_rows = visit_rows.filter(organisation_id__in=organisation_ids)
-    activity = dict(activity_rows.values_list("organisation_id").annotate(n=Count("pk")))
+    activity = dict(
+        activity_rows.values_list("organisation_id").annotate(n=Sum("records")).order_by()
+    )
     visits: dict[int, dict[str, int]] = {}
     for organisation_id, medium, total in visit_rows.values_list(
         "organisation_id", "medium"

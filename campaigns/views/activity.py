@@ -21,7 +21,13 @@ from campaigns.access import (
     require_material_submitter,
     require_police_force,
 )
-from campaigns.exports import EXPORT_HEADER, export_rows, filter_activity, start_export
+from campaigns.exports import (
+    EXPORT_HEADER,
+    count_activity,
+    export_rows,
+    filter_activity,
+    start_export,
+)
 from campaigns.forms.activity import (
     FIELDS_FOR_TYPE,
     ActivityFilterForm,
@@ -49,9 +55,11 @@ def filtered_activity(request: HttpRequest) -> tuple[ActivityFilterForm, QuerySe
 @require_http_methods(["GET"])
 def activity_list(request: HttpRequest) -> HttpResponse:
     form, activities = filtered_activity(request)
+    count = None
     if activities is not None:
+        count = count_activity(request.user, form, activities)
         activities = activities.for_list()
-    page, query = filtered_page(request, activities, PAGE_SIZE, ("-started_on", "-pk"))
+    page, query = filtered_page(request, activities, PAGE_SIZE, ("-started_on", "-pk"), count)
     return render(
         request, "campaigns/activity_list.html", {"filters": form, "page": page, "query": query}
     )
@@ -72,7 +80,7 @@ def activity_export(request: HttpRequest, fmt: str) -> HttpResponse:
         address=client_address(request),
         data={"format": fmt, "filters": {k: v for k, v in request.GET.items()}},
     )
-    if activities.count() > settings.EXPORT_IN_BACKGROUND_ROWS:
+    if count_activity(request.user, form, activities) > settings.EXPORT_IN_BACKGROUND_ROWS:
         export = start_export(
             requested_by=request.user,
             kind=Export.Kind.ACTIVITY,

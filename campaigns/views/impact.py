@@ -1,9 +1,8 @@
 """The impact page: a campaign's effect, its figures over time, and the area table."""
 
-from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db.models import Count
+from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -37,7 +36,7 @@ from campaigns.impact.effect import (
 from campaigns.impact.figures import RegionFigures, region_figures
 from campaigns.impact.periods import Window, add_months
 from campaigns.impact.uncertainty import METHOD
-from campaigns.models import Activity, Campaign, HelpSeekerFigure
+from campaigns.models import ActivityMonthlyTotal, Campaign, HelpSeekerFigure
 from campaigns.services.visits import visits_by_partner
 from lib.addresses import client_address
 from lib.spreadsheets import add_sheet, csv_response, new_workbook, xlsx_response
@@ -129,21 +128,15 @@ def help_seekers_chart(
 
 
 def activity_by_month(user, campaign: Campaign) -> dict[date, int]:
-    """The campaign's activity records the person may see, counted by the month they happened.
-
-    The database counts them by day, a column its indexes hold, and the days are added up into
-    months here: truncating each record's date to its month would be worked out record by
-    record (on SQLite by a Python function), and a campaign has at most a few hundred days."""
-    months: dict[date, int] = defaultdict(int)
-    for day, records in (
-        Activity.objects.visible_to(user)
+    """The campaign's activity records the person may see, counted by the month they happened,
+    from the monthly totals the database keeps (campaigns.models.ActivityMonthlyTotal)."""
+    return dict(
+        ActivityMonthlyTotal.objects.visible_to(user)
         .filter(campaign=campaign)
-        .values_list("started_on")
-        .annotate(records=Count("pk"))
+        .values_list("month")
+        .annotate(records=Sum("records"))
         .order_by()
-    ):
-        months[day.replace(day=1)] += records
-    return dict(months)
+    )
 
 
 def activity_chart(user, campaign: Campaign, months: list[date]):
