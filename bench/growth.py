@@ -20,14 +20,17 @@ same partner member of the demo (police.comms@demo.example, Avon and Somerset Po
 Each page is requested in this process (django.test.Client) as bench/floor.py does: its queries
 counted and its server time the median of BENCH_GROWTH_REPEATS (15) requests after a warm-up,
 fewer (at least 3) once they have taken BENCH_GROWTH_SECONDS (5); the statements of one request
-are compared between the scales with their values taken out ("same queries"). Then, at 100x,
+are compared between the scales with their values taken out ("same queries"). The demo is
+copied before it grows (SQLite's backup; PostgreSQL's CREATE DATABASE ... TEMPLATE), and each
+page and aggregate is timed on the copy (1x) and the grown database (100x) in turn, request by
+request, so that the machine's load changes both alike. Then, at 100x,
 each list's last page (the link its first page gives) against its first; and each aggregate a
 dashboard shows, computed by the portal's own code, against ONE hand-written SQL query
 (django.db.connection.cursor()) computing the same figures over the same rows, timed the same
 way, the figures checked equal.
 
-The 1x figures are taken before anything grows, so this benchmark must find the demo as it
-loads (on a database kept between runs, make a fresh one). Other benchmarks' data, in their own
+The copy is taken before anything grows, so this benchmark must find the demo as it loads (on
+a database kept between runs, make a fresh one). Other benchmarks' data, in their own
 campaigns, may be in the database too: it is counted in the first line.
 
 The goals (issue: fast pages, growth) are printed beside the figures as targets, not asserted.
@@ -35,13 +38,16 @@ The goals (issue: fast pages, growth) are printed beside the figures as targets,
 
 import os
 import re
+import sqlite3
 import statistics
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -141,24 +147,26 @@ def run(env: Environment) -> list[str]:
         stages.append(f"   {what:<66}{time.perf_counter() - begun:7.1f} s")
         return result
 
-    # Each stage signs in afresh: a stage can take longer than a session's idle limit.
-    def measure_pages(scale: str) -> None:
-        cookies = env.sign_in(partner)
-        for page in pages:
-            page.runs[scale] = _measure(page.path, cookies)
-
-    def measure_aggregates(scale: str) -> None:
-        for aggregate in aggregates:
-            _time_aggregate(aggregate, scale)
-
-    stage("pages at 1x", lambda: measure_pages("1x"))
-    stage("aggregates at 1x", lambda: measure_aggregates("1x"))
+    # The demo is copied before it grows, and each page and figure is then measured on the
+    # copy and on the grown database in turn, request by request: a machine whose load changes
+    # while the benchmark runs changes both scales alike, so their ratio holds.
+    cookies = env.sign_in(partner)
+    copy = stage("the demo copied, to measure beside its growth", _copy_database)
     lines += ["", "Growing the demo to 100x (bulk_create; the big tables with insert_rows):"]
     lines += _grow(env, campaign)
     own = Activity.objects.filter(organisation__in=partner.organisation_ids).count()
     lines.append(f"   {partner.email} may now see {own:,} activity records of its own")
-    stage("pages at 100x", lambda: measure_pages("100x"))
-    stage("aggregates at 100x", lambda: measure_aggregates("100x"))
+    try:
+        with _side_by_side(copy) as scales:
+            for page in pages:
+                stage(f"{page.name}, 1x and 100x", lambda p=page: _measure_page(p, cookies, scales))
+            stage(
+                "aggregates, 1x and 100x",
+                lambda: [_time_aggregate(aggregate, scales) for aggregate in aggregates],
+            )
+    finally:
+        _drop_copy(copy)
+    # Sessions may have passed their idle limit while the scales were measured.
     lists = stage(
         "lists at 100x",
         lambda: _lists(campaign, env.sign_in(partner), env.sign_in(admin)),
@@ -168,8 +176,9 @@ def run(env: Environment) -> list[str]:
         "",
         f"in-process (django.test.Client, {connection.vendor}): queries of one request; server "
         f"time the median of {REPEATS} requests after a warm-up",
-        f"(fewer when they take over {BUDGET_SECONDS:g} s, at least {LEAST_REPEATS}); aggregates "
-        "the same way, the portal's code and one SQL query",
+        f"(fewer when they take over {BUDGET_SECONDS:g} s, at least {LEAST_REPEATS}), at 1x (a "
+        "copy of the demo made before it grew) and at 100x in turn,",
+        "request by request; aggregates the same way, the portal's code and one SQL query "
         "through connection.cursor(), on the same rows. Measuring took:",
         *stages,
         "",
@@ -180,18 +189,85 @@ def run(env: Environment) -> list[str]:
     return lines
 
 
-def _timed(work: Callable[[], object]) -> tuple[float, object]:
-    """The median time of REPEATS runs of work after one to warm up (fewer, but at least
-    LEAST_REPEATS, once they have taken BUDGET_SECONDS), in ms, and what the last run gave."""
-    answer = work()
-    seconds: list[float] = []
+def _timed(work: Callable[[], object], scales: "Scales") -> dict[str, tuple[float, object]]:
+    """At each scale, the median time of REPEATS runs of work after one to warm up (fewer, but
+    at least LEAST_REPEATS, once they have taken BUDGET_SECONDS), in ms, and what its last run
+    gave. The scales take turns, run by run."""
+    answers = {}
+    for scale in scales:
+        with scales.on(scale):
+            answers[scale] = work()
+    seconds: dict[str, list[float]] = {scale: [] for scale in scales}
     spent = 0.0
-    while len(seconds) < REPEATS and (spent < BUDGET_SECONDS or len(seconds) < LEAST_REPEATS):
-        begun = time.perf_counter()
-        answer = work()
-        seconds.append(time.perf_counter() - begun)
-        spent += seconds[-1]
-    return statistics.median(seconds) * 1000, answer
+    while len(seconds["1x"]) < REPEATS and (
+        spent < BUDGET_SECONDS or len(seconds["1x"]) < LEAST_REPEATS
+    ):
+        for scale in scales:
+            with scales.on(scale):
+                begun = time.perf_counter()
+                answers[scale] = work()
+                seconds[scale].append(time.perf_counter() - begun)
+                spent += seconds[scale][-1]
+    return {scale: (statistics.median(seconds[scale]) * 1000, answers[scale]) for scale in scales}
+
+
+class Scales:
+    """The demo's copy (1x) and the grown database (100x), either made Django's default
+    connection in turn; each keeps its own connection open, and so its own page cache."""
+
+    def __init__(self, copy: str):
+        self.grown = connections[DEFAULT_DB_ALIAS]
+        settings = {**self.grown.settings_dict, "NAME": copy}
+        self.seeds = self.grown.__class__(settings, DEFAULT_DB_ALIAS)
+        self.connections = {"1x": self.seeds, "100x": self.grown}
+
+    def __iter__(self):
+        return iter(self.connections)
+
+    @contextmanager
+    def on(self, scale: str):
+        connections[DEFAULT_DB_ALIAS] = self.connections[scale]
+        try:
+            yield
+        finally:
+            connections[DEFAULT_DB_ALIAS] = self.grown
+
+
+@contextmanager
+def _side_by_side(copy: str):
+    scales = Scales(copy)
+    try:
+        yield scales
+    finally:
+        scales.seeds.close()
+
+
+def _copy_database() -> str:
+    """A copy of the database as it is now: its name (PostgreSQL) or file (SQLite)."""
+    if connection.vendor == "sqlite":
+        path = f"{connection.settings_dict['NAME']}-seeds"
+        connection.ensure_connection()
+        target = sqlite3.connect(path)
+        try:
+            connection.connection.backup(target)
+        finally:
+            target.close()
+        return path
+    name = f"{connection.settings_dict['NAME']}_seeds"
+    # A database is copied from a template nobody is connected to.
+    connection.close()
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{connection.settings_dict["NAME"]}"')
+    return name
+
+
+def _drop_copy(copy: str) -> None:
+    if connection.vendor == "sqlite":
+        Path(copy).unlink(missing_ok=True)
+        return
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{copy}"')
 
 
 # --- The pages ----------------------------------------------------------------------------------
@@ -222,14 +298,44 @@ def _measure(path: str, cookies: dict[str, str]) -> PageRun:
     """The page's queries, the statements of one request and its server time, in this process
     as bench/floor.py measures them."""
     client = floor._client(cookies)
-    floor._get(client, path)  # warm-up
+    statements = _statements(client, path)
+    server_ms = _median_ms(lambda: floor._get(client, path))
+    return PageRun(200, len(statements), statements, server_ms)
+
+
+def _measure_page(page: Page, cookies: dict[str, str], scales: Scales) -> None:
+    """The page at both scales, as _measure does, timed in turn."""
+    client = floor._client(cookies)
+    statements = {}
+    for scale in scales:
+        with scales.on(scale):
+            statements[scale] = _statements(client, page.path)
+    timed = _timed(lambda: floor._get(client, page.path), scales)
+    for scale in scales:
+        page.runs[scale] = PageRun(200, len(statements[scale]), statements[scale], timed[scale][0])
+
+
+def _statements(client, path: str) -> list[str]:
+    """The statements of one request of the page (after one to warm up), without values."""
+    floor._get(client, path)
     with CaptureQueriesContext(connection) as captured:
         response = floor._get(client, path)
     if response.status_code != 200:
         raise BenchError(f"GET {path} answered {response.status_code} in-process.")
-    statements = [_shape(query["sql"]) for query in captured.captured_queries]
-    server_ms, _ = _timed(lambda: floor._get(client, path))
-    return PageRun(response.status_code, len(statements), statements, server_ms)
+    return [_shape(query["sql"]) for query in captured.captured_queries]
+
+
+def _median_ms(work: Callable[[], object]) -> float:
+    """The median time of REPEATS runs of work after one to warm up, as _timed, at one scale."""
+    work()
+    seconds: list[float] = []
+    while len(seconds) < REPEATS and (
+        sum(seconds) < BUDGET_SECONDS or len(seconds) < LEAST_REPEATS
+    ):
+        begun = time.perf_counter()
+        work()
+        seconds.append(time.perf_counter() - begun)
+    return statistics.median(seconds) * 1000
 
 
 _STRING = re.compile(r"'(?:[^']|'')*'")
@@ -519,7 +625,7 @@ def _lists(campaign: Campaign, cookies: dict[str, str], admin_cookies: dict[str,
 
 # --- The aggregates -----------------------------------------------------------------------------
 def _aggregates(campaign: Campaign, admin: User) -> list[Aggregate]:
-    from campaigns.exports import filter_activity
+    from campaigns.exports import count_activity, filter_activity
     from campaigns.impact.areas import area_table
     from campaigns.impact.effect import campaign_effect
     from campaigns.readiness import readiness_for
@@ -645,7 +751,8 @@ def _aggregates(campaign: Campaign, admin: User) -> list[Aggregate]:
         }
 
     def total_portal():
-        return filter_activity(admin, QueryDict())[1].count()
+        form, activities = filter_activity(admin, QueryDict())
+        return count_activity(admin, form, activities)
 
     def total_sql():
         return _rows(
@@ -691,11 +798,13 @@ def _readiness_sql(campaign: Campaign, today: date) -> list[tuple]:
     )
 
 
-def _time_aggregate(aggregate: Aggregate, scale: str) -> None:
-    aggregate.portal_ms[scale], answer = _timed(aggregate.portal)
-    aggregate.sql_ms[scale], expected = _timed(aggregate.sql)
-    aggregate.rows[scale] = _count(expected)
-    aggregate.same[scale] = answer == expected
+def _time_aggregate(aggregate: Aggregate, scales: Scales) -> None:
+    portal, sql = _timed(aggregate.portal, scales), _timed(aggregate.sql, scales)
+    for scale in scales:
+        aggregate.portal_ms[scale], answer = portal[scale]
+        aggregate.sql_ms[scale], expected = sql[scale]
+        aggregate.rows[scale] = _count(expected)
+        aggregate.same[scale] = answer == expected
 
 
 def _count(answer) -> int:
