@@ -291,6 +291,8 @@ class ActivityMonthlyTotal(models.Model):
     records = models.PositiveIntegerField()
 
     objects = ActivityMonthlyTotalQuerySet.as_manager()
+    # Not in backups: restoring the records makes their totals again (portal/backup.py).
+    kept_by_the_database = True
 
     class Meta:
         ordering = ["campaign", "organisation", "activity_type", "month"]

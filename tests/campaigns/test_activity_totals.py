@@ -141,7 +141,6 @@ def test_the_list_counts_only_the_records_the_person_may_see(
     assert shown_count(client_for(charity_admin)) == 5
 
 
-
 def test_staff_read_the_totals_in_the_admin_but_cannot_add_change_or_remove_one(
     client_for, staff, police_officer, campaign, force_a
 ):
