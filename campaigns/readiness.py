@@ -1,18 +1,20 @@
 """The readiness view: for each partner, who has signed up, downloaded and done what.
 
-Built from a fixed number of aggregate queries whatever the number of partners or records.
+Built from a fixed number of aggregate queries whatever the number of partners or records, the
+records' counts from their monthly totals.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Max, Q, Value
+from django.db.models import Count, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from agencies.models import Membership, Organisation, User
-from campaigns.models import Activity, Campaign, Download
+from campaigns.impact.periods import add_months
+from campaigns.models import Activity, ActivityMonthlyTotal, Campaign, Download
 
 
 @dataclass
@@ -78,39 +80,61 @@ def readiness_for(
     for item in downloaded:
         rows[item["organisation"]].materials_downloaded = item["materials"]
 
-    # One pass over the campaign's records: counted by partner and type, with each group's last
-    # day of activity and its records since the partner's launch. Partners launch on a few
-    # dates, so "since launch" is one condition per date.
+    # Counted from the monthly totals by partner and type, with each one's last day of activity
+    # (never a day still to come: an activity running until next month was last active today,
+    # and one not started yet has not happened) and its records since the partner's launch.
+    # The totals answer for whole months; the records themselves for the days of this month
+    # up to today (which of them have started) and for the rest of a launch month that began
+    # after its first day. Partners launch on a few dates: one condition per date.
+    today = timezone.localdate()
+    this_month = today.replace(day=1)
     launch_dates: dict[date, list[int]] = defaultdict(list)
     for organisation_id, row in rows.items():
         launch_dates[row.launch_date].append(organisation_id)
-    since_launch = Q(pk__in=[])
+    whole_months_since = Q(pk__in=[])
+    rest_of_launch_month = Q(pk__in=[])
     for day, organisations in launch_dates.items():
-        since_launch |= Q(organisation_id__in=organisations, started_on__gte=day)
-    today = timezone.localdate()
-    grouped = (
-        Activity.objects.filter(campaign=campaign, organisation_id__in=ids)
+        first = day.replace(day=1)
+        # A month that starts on or after the launch day: the launch month itself only when
+        # the launch is on its first day.
+        whole_months_since |= Q(organisation_id__in=organisations, month__gte=day)
+        if day != first:
+            rest_of_launch_month |= Q(
+                organisation_id__in=organisations,
+                started_on__gte=day,
+                started_on__lt=add_months(first, 1),
+            )
+    totals = (
+        ActivityMonthlyTotal.objects.filter(campaign=campaign, organisation_id__in=ids)
         .values("organisation", "activity_type")
         .annotate(
-            n=Count("*"),
-            # The last day something was happening, never a day still to come: an activity
-            # running until next month was last active today, and one not started yet has not
-            # happened.
-            last=Max(
-                Least(Coalesce("ended_on", "started_on"), Value(today)),
-                filter=Q(started_on__lte=today),
-            ),
-            # Counting a column the index holds (never empty), so that the index answers alone.
-            since_launch=Count("started_on", filter=since_launch),
+            n=Sum("records"),
+            last=Max(Least("last_day", Value(today)), filter=Q(month__lt=this_month)),
+            since_launch=Sum("records", filter=whole_months_since),
         )
         .order_by()
     )
-    for item in grouped:
+    started_this_month = Q(started_on__gte=this_month, started_on__lte=today)
+    days = (
+        Activity.objects.filter(campaign=campaign, organisation_id__in=ids)
+        .filter(started_this_month | rest_of_launch_month)
+        .values("organisation", "activity_type")
+        .annotate(
+            last=Max(
+                Least(Coalesce("ended_on", "started_on"), Value(today)), filter=started_this_month
+            ),
+            # Counting a column the index holds (never empty), so that the index answers alone.
+            since_launch=Count("started_on", filter=rest_of_launch_month),
+        )
+        .order_by()
+    )
+    for item in [*totals, *days]:
         row = rows[item["organisation"]]
-        row.activity_by_type[item["activity_type"]] = item["n"]
+        if "n" in item:
+            row.activity_by_type[item["activity_type"]] = item["n"]
         if item["last"] is not None and (
             row.last_activity is None or item["last"] > row.last_activity
         ):
             row.last_activity = item["last"]
-        row.activity_since_launch += item["since_launch"]
+        row.activity_since_launch += item["since_launch"] or 0
     return list(rows.values())

@@ -95,7 +95,8 @@ PAGES = {
             "the partners they may see, with organisations",
             "the partners' people",
             "material downloaded, by partner",
-            "records by partner and type, with each one's last day and those since launch",
+            "records by partner and type from the monthly totals: last day, since launch",
+            "this month's records up to today, and the rest of a launch month, by partner",
         ],
     ),
     "impact": (

@@ -272,8 +272,8 @@ class ActivityMonthlyTotalQuerySet(models.QuerySet):
 
 class ActivityMonthlyTotal(models.Model):
     """How many activity records one organisation has for one campaign, of one type, in one
-    month (by the day each happened), so that counting a national campaign's million records
-    reads a few thousand totals.
+    month (by the day each happened), and the last day any of them was happening, so that
+    counting a national campaign's million records reads a few thousand totals.
 
     The database keeps them: triggers on the records' table (campaigns migration 0017) add and
     take away in the statement that writes a record, whoever writes it (a form, the admin, an
@@ -289,6 +289,10 @@ class ActivityMonthlyTotal(models.Model):
     activity_type = models.CharField("type", max_length=20, choices=Activity.Type.choices)
     month = models.DateField(help_text="The first day of the month.")
     records = models.PositiveIntegerField()
+    last_day = models.DateField(
+        help_text="The last day of any of these records (the day it ended, or happened); it may "
+        "be after the month."
+    )
 
     objects = ActivityMonthlyTotalQuerySet.as_manager()
     # Not in backups: restoring the records makes their totals again (portal/backup.py).

@@ -3,10 +3,12 @@ however the records are written, and the activity list counts from them within w
 may see."""
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 from django.urls import reverse
+from django.utils import timezone
 
+from campaigns.impact.periods import add_months
 from campaigns.models import Activity, ActivityMonthlyTotal, Campaign, CampaignPartner
 from tests.campaigns.test_activity_records import edit, edit_data, make_activity
 
@@ -158,3 +160,49 @@ def test_staff_read_the_totals_in_the_admin_but_cannot_add_change_or_remove_one(
     assert ActivityMonthlyTotal.objects.get().records == 1
     # A partner's person is not staff: the admin is not theirs at all.
     assert client_for(police_officer).get(change).status_code in (302, 403)
+
+
+def readiness_row(client, campaign, organisation):
+    response = client.get(reverse("campaigns:readiness", args=[campaign.slug]))
+    assert response.status_code == 200
+    return {row.organisation.pk: row for row in response.context["rows"]}[organisation.pk]
+
+
+def test_readiness_counts_from_the_totals_as_from_the_records(
+    client_for, charity_admin, campaign, force_a
+):
+    """A launch part-way through a month, records running past today, this month's records
+    still to come, and the last day kept as records change and go."""
+    today = timezone.localdate()
+    this_month = today.replace(day=1)
+    launch = add_months(this_month, -3) + timedelta(days=14)
+    CampaignPartner.objects.filter(organisation=force_a).update(launch_date=launch)
+    make_activity(campaign, force_a, started_on=launch - timedelta(days=1))  # before launch
+    make_activity(campaign, force_a, started_on=launch)
+    make_activity(campaign, force_a, activity_type="event", started_on=add_months(launch, 1))
+    running = make_activity(
+        campaign, force_a, started_on=add_months(this_month, -1), ended_on=add_months(today, 2)
+    )
+    make_activity(campaign, force_a, activity_type="event", started_on=today)
+    later = make_activity(campaign, force_a, started_on=today + timedelta(days=1))
+    client = client_for(charity_admin)
+
+    row = readiness_row(client, campaign, force_a)
+    assert row.activity_by_type == {"posters": 4, "event": 2}
+    # All but the day before launch (the one still to come counts: it is since launch).
+    assert row.activity_since_launch == 5
+    # Last month's run goes on past today: it was last active today.
+    assert row.last_activity == today
+
+    # The run now ended last month: the last day is today's event; without it, the day before.
+    Activity.objects.filter(pk=running.pk).update(ended_on=add_months(this_month, -1))
+    assert ActivityMonthlyTotal.objects.get(
+        organisation=force_a, activity_type="posters", month=add_months(this_month, -1)
+    ).last_day == add_months(this_month, -1)
+    assert readiness_row(client, campaign, force_a).last_activity == today
+    Activity.objects.filter(activity_type="event", started_on=today).delete()
+    Activity.objects.filter(pk=later.pk).delete()
+    row = readiness_row(client, campaign, force_a)
+    assert row.last_activity == add_months(this_month, -1)
+    assert row.activity_by_type == {"posters": 3, "event": 1}
+    assert row.activity_since_launch == 3
