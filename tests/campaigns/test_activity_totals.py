@@ -2,9 +2,12 @@
 however the records are written, and the activity list counts from them within what the person
 may see."""
 
+import threading
 from collections import Counter
 from datetime import date, timedelta
 
+import pytest
+from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -206,3 +209,38 @@ def test_readiness_counts_from_the_totals_as_from_the_records(
     assert row.last_activity == add_months(this_month, -1)
     assert row.activity_by_type == {"posters": 3, "event": 1}
     assert row.activity_since_launch == 3
+
+
+def test_partners_logging_at_the_same_moment_are_each_counted(
+    transactional_db, campaign, force_a, council_b
+):
+    """People of two partners log records of the same type and month at once, each in a
+    transaction of its own, while a record is moved between them: no count is lost."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite lets one writer in at a time")
+    people, each = 6, 10
+    moved = make_activity(campaign, force_a, started_on=date(2026, 7, 1))
+    start = threading.Barrier(people)
+
+    def log(number: int) -> None:
+        organisation = force_a if number % 2 else council_b
+        try:
+            start.wait()
+            for day in range(each):
+                with transaction.atomic():
+                    make_activity(campaign, organisation, started_on=date(2026, 7, 1 + day))
+                    if number == 0:
+                        Activity.objects.filter(pk=moved.pk).update(
+                            organisation=force_a if day % 2 else council_b
+                        )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=log, args=(number,)) for number in range(people)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Activity.objects.count() == people * each + 1
+    assert kept() == counted()
+    assert sum(kept().values()) == people * each + 1
