@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from agencies.models import ForceArea, Organisation
-from campaigns.models.campaigns import Campaign, CampaignPartner
+from campaigns.models.campaigns import Campaign, campaigns_of
 from campaigns.models.material import Material
 
 # Beyond these a figure is a typo, not a campaign: no poster run has a million posters, and no
@@ -21,32 +21,23 @@ def evidence_path(activity: "Activity", filename: str) -> str:
     return f"evidence/{activity.campaign_id}/{uuid.uuid4().hex}.{filename.rsplit('.', 1)[-1][:5]}"
 
 
-def activity_reach(user) -> Q:
+def activity_reach(user, database: str) -> Q:
     """Whose records a signed-in person may see, on any table keyed by campaign and
     organisation (the records, and their monthly totals): a partner its own organisation's in
     the campaigns it takes part in; campaign admins all of their campaigns'."""
     # The campaigns are found first, once, and the rows by their campaign's id: the database
     # then reads the rows alone (no join with the campaigns, no subquery per row), in the
     # order of an index when a page of them is asked for.
-    organisation_ids = user.organisation_ids
+    if not user.organisation_ids:
+        return Q(pk__in=[])
     runs_it = Q(
         campaign_id__in=Campaign.objects.filter(
             lead_organisation_id__in=user.admin_organisation_ids
         ).values("pk")
     )
-    takes_part = Q(
-        campaign_id__in=Campaign.objects.filter(
-            Q(lead_organisation_id__in=organisation_ids)
-            | Q(
-                models.Exists(
-                    CampaignPartner.objects.filter(
-                        campaign=models.OuterRef("pk"), organisation_id__in=organisation_ids
-                    )
-                )
-            )
-        ).values("pk")
+    own = Q(organisation_id__in=user.organisation_ids) & Q(
+        campaign_id__in=campaigns_of(database, user.organisation_ids)
     )
-    own = Q(organisation_id__in=organisation_ids) & takes_part
     return runs_it | own
 
 
@@ -55,7 +46,7 @@ class ActivityQuerySet(models.QuerySet):
         """A partner sees its own organisation's records; campaign admins see all of theirs."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(activity_reach(user))
+        return self.filter(activity_reach(user, self.db))
 
     def for_list(self) -> "ActivityQuerySet":
         # The campaigns come in a query of their own: joined, they are so few that the database
@@ -264,7 +255,7 @@ class ActivityMonthlyTotalQuerySet(models.QuerySet):
         """The totals of the records the person may see (the records' own rule)."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(activity_reach(user))
+        return self.filter(activity_reach(user, self.db))
 
     def records(self) -> int:
         return self.aggregate(records=models.Sum("records"))["records"] or 0

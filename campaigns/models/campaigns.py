@@ -4,25 +4,47 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import formats, timezone
 
 from agencies.models import Organisation, Region
+from lib.precompiled import PrecompiledSubquery
+
+
+def _theirs(organisation_ids: list[int]):
+    """The ids of the campaigns these organisations run or take part in: those they lead, and
+    those the partners' index of organisations names."""
+    return Campaign.objects.filter(
+        Q(lead_organisation_id__in=organisation_ids)
+        | Q(
+            pk__in=CampaignPartner.objects.filter(organisation_id__in=organisation_ids).values(
+                "campaign_id"
+            )
+        )
+    ).values("pk")
+
+
+# Built once per number of organisations (lib.precompiled): every campaign page asks for its
+# campaign through visible_to, and building the condition cost more than answering it.
+_THEIRS = PrecompiledSubquery(_theirs)
+
+
+def campaigns_of(database: str, organisation_ids: set[int]) -> RawSQL:
+    """The ids of the campaigns these organisations (at least one) run or take part in, as a
+    subquery for `campaign_id__in`."""
+    return _THEIRS.expression(database, organisation_ids)
 
 
 class CampaignQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CampaignQuerySet":
         """Campaigns this person's organisations run or take part in."""
-        if not user.is_authenticated:
+        if not user.is_authenticated or not user.organisation_ids:
             return self.none()
-        organisation_ids = user.organisation_ids
-        takes_part = CampaignPartner.objects.filter(
-            campaign=OuterRef("pk"), organisation_id__in=organisation_ids
+        return self.filter(pk__in=campaigns_of(self.db, user.organisation_ids)).select_related(
+            "lead_organisation", "region"
         )
-        return self.filter(
-            Q(lead_organisation_id__in=organisation_ids) | Q(Exists(takes_part))
-        ).select_related("lead_organisation", "region")
 
     def run_by(self, user) -> "CampaignQuerySet":
         """Campaigns this person administers as a campaign admin of the lead organisation."""
