@@ -56,7 +56,7 @@ def filter_activity(
 def _narrowed(rows: QuerySet, data: dict) -> QuerySet:
     """Records, or their monthly totals, narrowed by the filters both have."""
     for name in ("campaign", "organisation", "activity_type"):
-        if data[name]:
+        if data.get(name):
             rows = rows.filter(**{name: data[name]})
     return rows
 
@@ -68,8 +68,7 @@ def count_activity(user, form: ActivityFilterForm, activities: QuerySet[Activity
     data = form.cleaned_data if form.is_bound else {}
     if data.get("date_from") or data.get("date_to"):
         return activities.count()
-    totals = ActivityMonthlyTotal.objects.visible_to(user)
-    return (_narrowed(totals, data) if data else totals).records()
+    return _narrowed(ActivityMonthlyTotal.objects.visible_to(user), data).records()
 
 
 EXPORT_HEADER = [
