@@ -16,14 +16,19 @@ from lib.precompiled import PrecompiledSubquery
 def _theirs(organisation_ids: list[int]):
     """The ids of the campaigns these organisations run or take part in: those they lead, and
     those the partners' index of organisations names."""
-    return Campaign.objects.filter(
-        Q(lead_organisation_id__in=organisation_ids)
-        | Q(
-            pk__in=CampaignPartner.objects.filter(organisation_id__in=organisation_ids).values(
-                "campaign_id"
+    # Unordered: the ORM leaves a subquery's ordering out, but this one is compiled on its own.
+    return (
+        Campaign.objects.filter(
+            Q(lead_organisation_id__in=organisation_ids)
+            | Q(
+                pk__in=CampaignPartner.objects.filter(organisation_id__in=organisation_ids).values(
+                    "campaign_id"
+                )
             )
         )
-    ).values("pk")
+        .order_by()
+        .values("pk")
+    )
 
 
 # Built once per number of organisations (lib.precompiled): every campaign page asks for its

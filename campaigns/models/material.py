@@ -16,9 +16,9 @@ from django.utils import formats, timezone
 from agencies.models import Organisation
 from audit.models import AuditEntry
 from audit.services import record
-from campaigns.models.campaigns import Campaign, CampaignPartner
+from campaigns.models.campaigns import Campaign, CampaignPartner, campaigns_of
 from lib import uploads
-from lib.precompiled import PrecompiledSubquery
+from lib.precompiled import PrecompiledCondition, PrecompiledSubquery
 
 
 class WorkflowError(Exception):
@@ -88,7 +88,7 @@ def upload_limit_bytes(kind: str) -> int:
     return megabytes * 1024 * 1024
 
 
-def _takes_part(organisation_ids: set[int]) -> Q:
+def _takes_part(organisation_ids: list[int]) -> Q:
     """The material's campaign has one of these organisations among its partners."""
     return Q(
         Exists(
@@ -110,75 +110,30 @@ class MaterialQuerySet(models.QuerySet):
         With unusable=True, also the approved material meant for them that they cannot use now
         (withdrawn, expired, not released yet): the pages a link leads to say why, rather than
         answer as for missing material. Drafts and material meant for others are never included.
+
+        The rule is `_visible`; its SQL is built once per shape (lib.precompiled): building it
+        cost more than the database takes to answer it, on every page that lists material.
         """
         if not user.is_authenticated:
             return self.none()
-        now = now or timezone.now()
         organisation_ids = user.organisation_ids
         if not organisation_ids:
             return self.none()
-        in_campaign = Q(campaign__lead_organisation_id__in=organisation_ids) | _takes_part(
-            organisation_ids
+        # Material for police forces reaches the person through those of their organisations
+        # that are police forces, and likewise for councils; the kinds came with their
+        # memberships, so a kind none of them is adds nothing.
+        of_kind = {Organisation.Kind.POLICE_FORCE: set(), Organisation.Kind.COUNCIL: set()}
+        for membership in user.active_memberships:
+            of_kind.get(membership.organisation.kind, set()).add(membership.organisation_id)
+        return self.filter(
+            _VISIBLE.condition(
+                None if unusable else (now or timezone.now()),
+                organisation_ids,
+                user.admin_organisation_ids,
+                of_kind[Organisation.Kind.POLICE_FORCE],
+                of_kind[Organisation.Kind.COUNCIL],
+            )
         )
-        meant_for_them = self._approved_q() & self._audience_q(user)
-        shared = meant_for_them if unusable else meant_for_them & self._available_q(now)
-        # Being in the campaign is asked once, for both what they own and what is shared with
-        # them: every condition here is SQL the ORM builds again for each query of every page.
-        visible = in_campaign & (Q(owner_organisation_id__in=organisation_ids) | shared)
-        if user.admin_organisation_ids:
-            visible |= Q(campaign__lead_organisation_id__in=user.admin_organisation_ids)
-        return self.filter(self._within_q(user), visible)
-
-    def _within_q(self, user) -> Q:
-        """Where the material a person may see can be, each part read from an index: what their
-        organisations own, what is meant for every partner or a kind of partner, what names one
-        of their organisations, and all of the campaigns they run. It decides nothing on its
-        own (visible_to's conditions do); it spares the database testing them on material meant
-        for other partners, which grows with the campaign rather than with what they see. Its SQL
-        is built once per number of organisations (lib.precompiled): building it cost more than
-        the database takes to answer it."""
-        within = _WITHIN_REACH.expression(
-            self.db, user.organisation_ids, user.admin_organisation_ids
-        )
-        return Q(pk__in=within)
-
-    @staticmethod
-    def _approved_q() -> Q:
-        approved = MaterialVersion.objects.filter(
-            material=OuterRef("pk"), status=MaterialVersion.Status.APPROVED
-        )
-        return Q(Exists(approved))
-
-    @staticmethod
-    def _available_q(now) -> Q:
-        return (
-            Q(withdrawn_at__isnull=True)
-            & (Q(release_at__isnull=True) | Q(release_at__lte=now))
-            & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        )
-
-    @staticmethod
-    def _audience_q(user) -> Q:
-        """Whether the material's audience takes in one of the person's organisations. Material
-        for police forces reaches the person through those of their organisations that are
-        police forces and take part in the campaign, and likewise for councils; the kinds of
-        their organisations came with them, so a kind none of them is adds nothing."""
-        audience = Q(audience=Material.Audience.ALL_PARTNERS)
-        for meant_for, kind in (
-            (Material.Audience.POLICE_FORCES, Organisation.Kind.POLICE_FORCE),
-            (Material.Audience.COUNCILS, Organisation.Kind.COUNCIL),
-        ):
-            of_kind = {
-                membership.organisation_id
-                for membership in user.active_memberships
-                if membership.organisation.kind == kind
-            }
-            if of_kind:
-                audience |= Q(audience=meant_for) & _takes_part(of_kind)
-        named = Material.audience_organisations.through.objects.filter(
-            material_id=OuterRef("pk"), organisation_id__in=user.organisation_ids
-        )
-        return audience | (Q(audience=Material.Audience.NAMED_ORGANISATIONS) & Q(Exists(named)))
 
     def search(self, terms: str) -> "MaterialQuerySet":
         """Material matching what a person typed, in its title, description, tags and words
@@ -263,8 +218,7 @@ class MaterialQuerySet(models.QuerySet):
 
 
 def _within_reach(organisation_ids: list[int], admin_organisation_ids: list[int]):
-    """The ids of the material in reach of a person of these organisations (see
-    MaterialQuerySet._within_q)."""
+    """The ids of the material in reach of a person of these organisations (see _visible)."""
     named_only = Material.Audience.NAMED_ORGANISATIONS
     material = Material.objects.order_by().values("pk")
     # Their campaigns from the partners' index of organisations, not a join with every partner.
@@ -298,6 +252,55 @@ def _within_reach(organisation_ids: list[int], admin_organisation_ids: list[int]
 
 
 _WITHIN_REACH = PrecompiledSubquery(_within_reach)
+
+
+def _visible(
+    database: str,
+    now,
+    organisation_ids: list[int],
+    admin_organisation_ids: list[int],
+    police_force_ids: list[int],
+    council_ids: list[int],
+) -> Q:
+    """Which material a person of these organisations may see (MaterialQuerySet.visible_to);
+    `now` None: whether it can be used now or not (visible_to's unusable)."""
+    audience = Q(audience=Material.Audience.ALL_PARTNERS)
+    for meant_for, of_kind in (
+        (Material.Audience.POLICE_FORCES, police_force_ids),
+        (Material.Audience.COUNCILS, council_ids),
+    ):
+        if of_kind:
+            audience |= Q(audience=meant_for) & _takes_part(of_kind)
+    named = Material.audience_organisations.through.objects.filter(
+        material_id=OuterRef("pk"), organisation_id__in=organisation_ids
+    )
+    audience |= Q(audience=Material.Audience.NAMED_ORGANISATIONS) & Q(Exists(named))
+    approved = MaterialVersion.objects.filter(
+        material=OuterRef("pk"), status=MaterialVersion.Status.APPROVED
+    )
+    shared = Q(Exists(approved)) & audience
+    if now is not None:
+        shared &= (
+            Q(withdrawn_at__isnull=True)
+            & (Q(release_at__isnull=True) | Q(release_at__lte=now))
+            & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        )
+    # Being in the campaign is asked once, for both what they own and what is shared with them.
+    in_campaign = Q(campaign_id__in=campaigns_of(database, organisation_ids))
+    visible = in_campaign & (Q(owner_organisation_id__in=organisation_ids) | shared)
+    if admin_organisation_ids:
+        visible |= Q(
+            campaign_id__in=Campaign.objects.filter(
+                lead_organisation_id__in=admin_organisation_ids
+            ).values("pk")
+        )
+    # Where the material they may see can be, each part read from an index: what their
+    # organisations own, what is meant for every partner or a kind of partner, what names one
+    # of their organisations, and all of the campaigns they run. It decides nothing on its own;
+    # it spares the database testing the rest on material meant for other partners, which
+    # grows with the campaign rather than with what they see.
+    within = _WITHIN_REACH.expression(database, organisation_ids, admin_organisation_ids)
+    return Q(pk__in=within) & visible
 
 
 class Material(models.Model):
@@ -512,6 +515,10 @@ class Material(models.Model):
                 target=self,
                 data={"reason": reason},
             )
+
+
+# Who may see which material, its SQL built once per shape (lib.precompiled).
+_VISIBLE = PrecompiledCondition(Material, _visible)
 
 
 class MaterialVersionQuerySet(models.QuerySet):

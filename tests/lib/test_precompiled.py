@@ -2,14 +2,18 @@
 and on PostgreSQL the prepared statement survives a new connection, and is not relied on behind
 PgBouncer's transaction pooling."""
 
+import copy
 import json
+from datetime import timedelta
 
 import pytest
 from django.db import NotSupportedError, connection, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
-from agencies.models import Organisation
-from lib.precompiled import PrecompiledQuery, PrecompiledSubquery
-from tests.factories import make_organisation
+from agencies.models import Membership, Organisation
+from lib.precompiled import PrecompiledCondition, PrecompiledQuery, PrecompiledSubquery
+from tests.factories import make_organisation, make_user
 from tests.portal.test_settings import run_django
 from tests.servers import pgbouncer
 
@@ -73,6 +77,113 @@ def test_a_subquery_must_use_every_id_it_is_built_from():
     subquery = PrecompiledSubquery(lambda names, leads: _named_or_led_by(names, []))
     with pytest.raises(ValueError, match="every id"):
         subquery.expression("default", [1], [2])
+
+
+def _named_or_with_members(database, moment, organisation_ids, people_ids) -> Q:
+    """Organisations named, or with one of these people as a member (a subquery that refers to
+    the organisation tested), created by the moment if there is one."""
+    members = Membership.objects.filter(organisation=OuterRef("pk"), user_id__in=people_ids)
+    condition = Q(pk__in=organisation_ids) | Q(Exists(members))
+    if moment is not None:
+        condition &= Q(created_at__lte=moment)
+    return condition
+
+
+@pytest.fixture
+def organisations_and_people():
+    organisations = [make_organisation() for _ in range(4)]
+    people = [make_user(organisation=organisation) for organisation in organisations]
+    return organisations, people
+
+
+def _ids(queryset) -> set[int]:
+    return set(queryset.values_list("pk", flat=True))
+
+
+def test_a_condition_built_once_gives_each_set_of_ids_and_moment_its_own_rows(
+    organisations_and_people,
+):
+    (first, second, third, fourth), people = organisations_and_people
+    condition = PrecompiledCondition(Organisation, _named_or_with_members)
+    before_third = third.created_at - timedelta(microseconds=1)
+    Organisation.objects.filter(pk=fourth.pk).update(created_at=timezone.now() + timedelta(days=1))
+    for moment, named, members in [
+        (None, {first.pk}, {people[1].pk}),
+        (None, {second.pk}, {people[2].pk}),  # the same shape: the SQL built for the one before
+        (timezone.now(), {third.pk}, {people[3].pk}),  # the fourth is created tomorrow
+        (before_third, {first.pk, third.pk}, {people[1].pk}),
+        (timezone.now(), {fourth.pk, second.pk}, {people[0].pk}),
+    ]:
+        expected = _ids(
+            Organisation.objects.filter(
+                _named_or_with_members("default", moment, list(named), list(members))
+            )
+        )
+        assert _ids(Organisation.objects.filter(condition.condition(moment, named, members))) == (
+            expected
+        )
+    assert expected == {first.pk, second.pk}
+    assert len(condition._compiled) == 3  # (1, 1) without a moment, (1, 1) and (2, 1) with one
+
+
+def test_a_condition_in_a_subquery_tests_the_subquery_rows(organisations_and_people):
+    """A subquery gives its tables other aliases (U0...), and the condition's own subquery
+    must then have another, or it would test its own rows in place of the organisation's."""
+    (first, second, third, _), people = organisations_and_people
+    condition = PrecompiledCondition(Organisation, _named_or_with_members)
+    for named, members in [({first.pk}, {people[1].pk}), ({third.pk}, {people[0].pk})]:
+        precompiled = Organisation.objects.filter(condition.condition(None, named, members))
+        built = Organisation.objects.filter(
+            _named_or_with_members("default", None, list(named), list(members))
+        )
+        expected = _ids(built)
+        assert len(expected) == 2
+        # In another model's query, in its own model's, and inside a subquery of a subquery.
+        assert (
+            set(
+                Membership.objects.filter(organisation__in=precompiled).values_list(
+                    "organisation_id", flat=True
+                )
+            )
+            == expected
+        )
+        assert _ids(Organisation.objects.filter(pk__in=precompiled)) == expected
+        assert _ids(Organisation.objects.filter(pk__in=built).filter(pk__in=precompiled)) == (
+            expected
+        )
+        nested = Membership.objects.filter(organisation__in=precompiled).values("organisation")
+        assert (
+            _ids(
+                Organisation.objects.filter(
+                    condition.condition(None, named, members), pk__in=nested
+                )
+            )
+            == expected
+        )
+        assert _ids(Organisation.objects.exclude(pk__in=precompiled)) == (
+            {organisation.pk for organisation in Organisation.objects.all()} - expected
+        )
+        # Copied deeply (as a form's choices are), it still answers, with the SQL shared.
+        assert _ids(copy.deepcopy(precompiled)) == expected
+
+
+def test_a_condition_is_on_its_own_model_and_columns():
+    condition = PrecompiledCondition(
+        Organisation, lambda database, moment, ids: Q(pk__in=ids, region__name="South West")
+    )
+    with pytest.raises(ValueError, match="must not join"):
+        list(Organisation.objects.filter(condition.condition(None, [1])))
+    with pytest.raises(ValueError, match="Organisation's rows"):
+        Membership.objects.filter(condition.condition(None, [1]))
+
+
+def test_a_condition_uses_the_moment_it_is_given_and_every_id():
+    ignores = PrecompiledCondition(Organisation, lambda database, moment, ids: Q(pk__in=ids))
+    with pytest.raises(ValueError, match="moment"):
+        list(Organisation.objects.filter(ignores.condition(timezone.now(), [1])))
+    partly = PrecompiledCondition(Organisation, lambda database, moment, ids, others: Q(pk__in=ids))
+    with pytest.raises(ValueError, match="every id"):
+        list(Organisation.objects.filter(partly.condition(None, [1], [2])))
 
 
 def test_a_query_must_use_its_sentinel_exactly_once():
