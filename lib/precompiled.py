@@ -180,36 +180,44 @@ class PrecompiledSubquery:
         return sql, list(params), _slots(params, where)
 
 
-class PrecompiledCondition:
-    """A condition on a model's own rows whose SQL the ORM builds once per database, shape and
-    place in a query: `build(database, moment, *groups)` returns a Q made from groups of ids
-    and a moment (a datetime, or None when the condition has no use for one), and
-    `condition(moment, *groups)` is that Q, to filter the model's querysets with.
+class PrecompiledExpression:
+    """A condition on a model's own rows, or a value of each (a subquery to annotate them
+    with), whose SQL the ORM builds once per database, shape and place in a query:
+    `build(database, moment, *groups)` returns a Q, or an expression with this output field,
+    made from groups of ids and a moment (a datetime, or None when it has no use for one), and
+    `expression(moment, *groups)` is that condition or value, for the model's querysets'
+    `filter` or `annotate`.
 
     Built with stand-ins as PrecompiledSubquery is, once for each database, number of ids in
     each group and whether there is a moment, and also for each alias the model's table has in
     the query (its name, or U0 and the like in a subquery) and that query's prefix for its own
-    subqueries' aliases: the condition's subqueries may refer to the row being tested, and the
+    subqueries' aliases: the expression's subqueries may refer to the row being tested, and the
     ORM chooses their aliases so as not to hide the query's own, which the SQL built elsewhere
     would not. For who may see which material (campaigns.models.material), building and
     compiling the condition cost the ORM 3 ms of every page that lists material, 6 times what
     the database takes to answer it.
 
-    The condition may use only the model's own columns and subqueries: a join would need a
-    table in the query's FROM, which a condition cannot add.
+    The expression may use only the model's own columns and subqueries: a join would need a
+    table in the query's FROM, which an expression cannot add. A group may be empty only where
+    the expression leaves out what it would be used in: the ORM drops a condition on no ids,
+    and with it any other group's ids in that condition, which the check that every id is used
+    then refuses.
     """
 
-    def __init__(self, model: type[Model], build: Callable[..., Q]) -> None:
+    def __init__(
+        self, model: type[Model], build: Callable[..., Q | Expression], output_field=None
+    ) -> None:
         self.model = model
+        self.output_field = output_field or BooleanField()
         self._build = build
         self._compiled: dict[tuple, tuple[str, list, list, list[int]]] = {}
 
-    def __deepcopy__(self, memo) -> "PrecompiledCondition":
+    def __deepcopy__(self, memo) -> "PrecompiledExpression":
         # Querysets are copied deeply at times (forms' choices); the SQL built is shared.
         return self
 
-    def condition(self, moment, *groups) -> "_Condition":
-        return _Condition(self, moment, tuple(tuple(sorted(group)) for group in groups))
+    def expression(self, moment, *groups) -> "_Precompiled":
+        return _Precompiled(self, moment, tuple(tuple(sorted(group)) for group in groups))
 
     def sql(self, compiler, connection, alias: str, moment, groups) -> tuple[str, list]:
         key = (
@@ -221,7 +229,7 @@ class PrecompiledCondition:
             compiler.query.alias_prefix,
         )
         if key not in self._compiled:
-            self._compiled[key] = self._compile(compiler, connection, key)
+            self._compiled[key] = self._compile(connection, key)
         sql, params, slots, moments = self._compiled[key]
         bound = _bind(params, slots, groups)
         if moments:
@@ -230,7 +238,7 @@ class PrecompiledCondition:
                 bound[position] = adapted
         return sql, bound
 
-    def _compile(self, compiler, connection, key: tuple):
+    def _compile(self, connection, key: tuple):
         _, _, sizes, timeless, alias, prefix = key
         stand_ins, where = _stand_ins(sizes)
         query = Query(self.model)
@@ -238,27 +246,30 @@ class PrecompiledCondition:
         table = query.get_initial_alias()
         if alias != table:
             query.change_aliases({table: alias})
-        query.add_q(self._build(connection.alias, None if timeless else _MOMENT, *stand_ins))
+        built = self._build(connection.alias, None if timeless else _MOMENT, *stand_ins)
+        if isinstance(built, Q):
+            query.add_q(built)
+            node = query.where
+        else:
+            node = built.resolve_expression(query, allow_joins=False)
         # The ORM sets up a join for each relation a condition names and trims those it needs
         # no column of (campaign_id is the material's own): only those left would be joined.
         if any(count for joined, count in query.alias_refcount.items() if joined != alias):
-            raise ValueError("the condition must not join other tables")
-        sql, params = query.get_compiler(connection=connection).compile(query.where)
+            raise ValueError("the expression must not join other tables")
+        sql, params = query.get_compiler(connection=connection).compile(node)
         moment = connection.ops.adapt_datetimefield_value(_MOMENT)
         moments = [position for position, value in enumerate(params) if value == moment]
         if timeless == bool(moments):
-            raise ValueError("the condition must use the moment it is given, and only then")
+            raise ValueError("the expression must use the moment it is given, and only then")
         return f"({sql})", list(params), _slots(params, where), moments
 
 
-class _Condition(Expression):
-    """A PrecompiledCondition in a query: it knows the alias of the table it tests the rows of,
-    and follows the query's relabelling when the query becomes a subquery."""
+class _Precompiled(Expression):
+    """A PrecompiledExpression in a query: it knows the alias of the table whose rows it is
+    about, and follows the query's relabelling when the query becomes a subquery."""
 
-    conditional = True
-
-    def __init__(self, precompiled: PrecompiledCondition, moment, groups, alias=None) -> None:
-        super().__init__(output_field=BooleanField())
+    def __init__(self, precompiled: PrecompiledExpression, moment, groups, alias=None) -> None:
+        super().__init__(output_field=precompiled.output_field)
         self.precompiled = precompiled
         self.moment = moment
         self.groups = groups
@@ -269,10 +280,10 @@ class _Condition(Expression):
     ):
         if self.alias is not None:
             # Already in its query: a query that becomes another's subquery resolves its
-            # conditions again against the other, whose table this one does not test.
+            # expressions again against the other, whose table this one is not about.
             return self
         if query.model._meta.concrete_model is not self.precompiled.model:
-            raise ValueError(f"the condition is on {self.precompiled.model.__name__}'s rows")
+            raise ValueError(f"the expression is about {self.precompiled.model.__name__}'s rows")
         resolved = self.copy()
         resolved.alias = query.get_initial_alias()
         return resolved

@@ -18,7 +18,7 @@ from audit.models import AuditEntry
 from audit.services import record
 from campaigns.models.campaigns import Campaign, CampaignPartner, campaigns_of
 from lib import uploads
-from lib.precompiled import PrecompiledCondition, PrecompiledSubquery
+from lib.precompiled import PrecompiledExpression, PrecompiledSubquery
 
 
 class WorkflowError(Exception):
@@ -126,7 +126,7 @@ class MaterialQuerySet(models.QuerySet):
         for membership in user.active_memberships:
             of_kind.get(membership.organisation.kind, set()).add(membership.organisation_id)
         return self.filter(
-            _VISIBLE.condition(
+            _VISIBLE.expression(
                 None if unusable else (now or timezone.now()),
                 organisation_ids,
                 user.admin_organisation_ids,
@@ -518,7 +518,7 @@ class Material(models.Model):
 
 
 # Who may see which material, its SQL built once per shape (lib.precompiled).
-_VISIBLE = PrecompiledCondition(Material, _visible)
+_VISIBLE = PrecompiledExpression(Material, _visible)
 
 
 class MaterialVersionQuerySet(models.QuerySet):

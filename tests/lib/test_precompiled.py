@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 from django.db import NotSupportedError, connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import DateTimeField, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from agencies.models import Membership, Organisation
-from lib.precompiled import PrecompiledCondition, PrecompiledQuery, PrecompiledSubquery
+from lib.precompiled import PrecompiledExpression, PrecompiledQuery, PrecompiledSubquery
 from tests.factories import make_organisation, make_user
 from tests.portal.test_settings import run_django
 from tests.servers import pgbouncer
@@ -104,7 +104,7 @@ def test_a_condition_built_once_gives_each_set_of_ids_and_moment_its_own_rows(
     organisations_and_people,
 ):
     (first, second, third, fourth), people = organisations_and_people
-    condition = PrecompiledCondition(Organisation, _named_or_with_members)
+    condition = PrecompiledExpression(Organisation, _named_or_with_members)
     before_third = third.created_at - timedelta(microseconds=1)
     Organisation.objects.filter(pk=fourth.pk).update(created_at=timezone.now() + timedelta(days=1))
     for moment, named, members in [
@@ -119,7 +119,7 @@ def test_a_condition_built_once_gives_each_set_of_ids_and_moment_its_own_rows(
                 _named_or_with_members("default", moment, list(named), list(members))
             )
         )
-        assert _ids(Organisation.objects.filter(condition.condition(moment, named, members))) == (
+        assert _ids(Organisation.objects.filter(condition.expression(moment, named, members))) == (
             expected
         )
     assert expected == {first.pk, second.pk}
@@ -130,9 +130,9 @@ def test_a_condition_in_a_subquery_tests_the_subquery_rows(organisations_and_peo
     """A subquery gives its tables other aliases (U0...), and the condition's own subquery
     must then have another, or it would test its own rows in place of the organisation's."""
     (first, second, third, _), people = organisations_and_people
-    condition = PrecompiledCondition(Organisation, _named_or_with_members)
+    condition = PrecompiledExpression(Organisation, _named_or_with_members)
     for named, members in [({first.pk}, {people[1].pk}), ({third.pk}, {people[0].pk})]:
-        precompiled = Organisation.objects.filter(condition.condition(None, named, members))
+        precompiled = Organisation.objects.filter(condition.expression(None, named, members))
         built = Organisation.objects.filter(
             _named_or_with_members("default", None, list(named), list(members))
         )
@@ -155,7 +155,7 @@ def test_a_condition_in_a_subquery_tests_the_subquery_rows(organisations_and_peo
         assert (
             _ids(
                 Organisation.objects.filter(
-                    condition.condition(None, named, members), pk__in=nested
+                    condition.expression(None, named, members), pk__in=nested
                 )
             )
             == expected
@@ -167,23 +167,48 @@ def test_a_condition_in_a_subquery_tests_the_subquery_rows(organisations_and_peo
         assert _ids(copy.deepcopy(precompiled)) == expected
 
 
+def test_a_value_built_once_is_each_rows_own_and_of_its_type(organisations_and_people):
+    """An annotation: each organisation's latest membership of these people, a date and time
+    (on SQLite the database's text, turned into one by the output field's converters)."""
+    (first, second, _, _), people = organisations_and_people
+    joined = PrecompiledExpression(
+        Organisation,
+        lambda database, moment, people_ids: Subquery(
+            Membership.objects.filter(organisation=OuterRef("pk"), user_id__in=people_ids)
+            .order_by("-created_at")
+            .values("created_at")[:1]
+        ),
+        output_field=DateTimeField(),
+    )
+    for person, organisation in [(people[0], first), (people[1], second)]:
+        rows = dict(
+            Organisation.objects.annotate(joined=joined.expression(None, [person.pk]))
+            .filter(joined__isnull=False)
+            .values_list("pk", "joined")
+        )
+        membership = Membership.objects.get(user=person)
+        assert rows == {organisation.pk: membership.created_at}
+
+
 def test_a_condition_is_on_its_own_model_and_columns():
-    condition = PrecompiledCondition(
+    condition = PrecompiledExpression(
         Organisation, lambda database, moment, ids: Q(pk__in=ids, region__name="South West")
     )
     with pytest.raises(ValueError, match="must not join"):
-        list(Organisation.objects.filter(condition.condition(None, [1])))
-    with pytest.raises(ValueError, match="Organisation's rows"):
-        Membership.objects.filter(condition.condition(None, [1]))
+        list(Organisation.objects.filter(condition.expression(None, [1])))
+    with pytest.raises(ValueError, match="about Organisation.s rows"):
+        Membership.objects.filter(condition.expression(None, [1]))
 
 
 def test_a_condition_uses_the_moment_it_is_given_and_every_id():
-    ignores = PrecompiledCondition(Organisation, lambda database, moment, ids: Q(pk__in=ids))
+    ignores = PrecompiledExpression(Organisation, lambda database, moment, ids: Q(pk__in=ids))
     with pytest.raises(ValueError, match="moment"):
-        list(Organisation.objects.filter(ignores.condition(timezone.now(), [1])))
-    partly = PrecompiledCondition(Organisation, lambda database, moment, ids, others: Q(pk__in=ids))
+        list(Organisation.objects.filter(ignores.expression(timezone.now(), [1])))
+    partly = PrecompiledExpression(
+        Organisation, lambda database, moment, ids, others: Q(pk__in=ids)
+    )
     with pytest.raises(ValueError, match="every id"):
-        list(Organisation.objects.filter(partly.condition(None, [1], [2])))
+        list(Organisation.objects.filter(partly.expression(None, [1], [2])))
 
 
 def test_a_query_must_use_its_sentinel_exactly_once():
