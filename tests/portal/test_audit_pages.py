@@ -81,6 +81,18 @@ def test_filters_narrow_it_and_cannot_reach_other_organisations(
     assert client.get(EXPORT, {"organisation": force_c.slug}).status_code == 400
 
 
+def test_the_organisation_filter_offers_only_organisations_of_entries_they_may_read(
+    client_for, charity_admin, force_lead, charity, force_a, trail
+):
+    def offered(person) -> set[str]:
+        form = client_for(person).get(TRAIL).context["filters"]
+        return {organisation.slug for organisation in form.fields["organisation"].queryset}
+
+    # Not force C's, nor the other campaign's, whose entries neither may read.
+    assert offered(charity_admin) == {charity.slug, force_a.slug}
+    assert offered(force_lead) == {force_a.slug}
+
+
 def test_the_export_is_what_the_page_shows_and_is_itself_audited(client_for, charity_admin, trail):
     response = client_for(charity_admin).get(EXPORT, {"action": "asset.downloaded"})
     rows = list(csv.reader(io.StringIO(body(response).decode("utf-8-sig"))))
