@@ -119,8 +119,9 @@ _LOGGED_SINCE = PrecompiledExpression(
         Activity.objects.filter(
             campaign=OuterRef("pk"),
             organisation_id__in=organisation_ids,
-            # The record's campaign is the one whose toolkit was downloaded.
-            created_at__gte=_last_zip(OuterRef("campaign"), user_ids),
+            # The campaign's own, not the record's: the same campaign, but asked of the record
+            # the database would look for the download again for each of the partner's records.
+            created_at__gte=_last_zip(OuterRef(OuterRef("pk")), user_ids),
         )
     ),
 )

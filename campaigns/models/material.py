@@ -289,11 +289,15 @@ def _visible(
     in_campaign = Q(campaign_id__in=campaigns_of(database, organisation_ids))
     visible = in_campaign & (Q(owner_organisation_id__in=organisation_ids) | shared)
     if admin_organisation_ids:
-        visible |= Q(
+        # Asked first: one look-up in the campaigns they run answers for all of their material,
+        # where the rest asks a subquery of each piece (the databases keep an OR's order; with
+        # it last, PostgreSQL asked 10,000 pieces whether each had an approved version).
+        runs_it = Q(
             campaign_id__in=Campaign.objects.filter(
                 lead_organisation_id__in=admin_organisation_ids
             ).values("pk")
         )
+        visible = runs_it | visible
     # Where the material they may see can be, each part read from an index: what their
     # organisations own, what is meant for every partner or a kind of partner, what names one
     # of their organisations, and all of the campaigns they run. It decides nothing on its own;
