@@ -296,9 +296,6 @@ class _Precompiled(Expression):
     def as_sql(self, compiler, connection):
         return self.precompiled.sql(compiler, connection, self.alias, self.moment, self.groups)
 
-    def get_group_by_cols(self):
-        return []
-
 
 def _stand_ins(sizes) -> tuple[list[list[int]], dict[int, tuple[int, int]]]:
     stand_ins = [

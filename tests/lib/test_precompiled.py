@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import NotSupportedError, connection, transaction
-from django.db.models import DateTimeField, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, DateTimeField, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from agencies.models import Membership, Organisation
@@ -188,6 +188,16 @@ def test_a_value_built_once_is_each_rows_own_and_of_its_type(organisations_and_p
         )
         membership = Membership.objects.get(user=person)
         assert rows == {organisation.pk: membership.created_at}
+        # Grouped by, as any value of the rows may be.
+        grouped = (
+            Organisation.objects.annotate(joined=joined.expression(None, [person.pk]))
+            .values("joined")
+            .annotate(organisations=Count("pk"))
+        )
+        assert {row["joined"]: row["organisations"] for row in grouped} == {
+            membership.created_at: 1,
+            None: Organisation.objects.count() - 1,
+        }
 
 
 def test_a_condition_is_on_its_own_model_and_columns():
