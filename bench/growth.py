@@ -612,6 +612,12 @@ def _lists(campaign: Campaign, cookies: dict[str, str], admin_cookies: dict[str,
         ("audit trail, the campaign admin", reverse("audit-trail"), admin_cookies),
         ("review queue, the campaign admin", reverse("campaigns:review-queue"), admin_cookies),
         ("toolkit, the partner", reverse("campaigns:toolkit", args=[campaign.slug]), cookies),
+        # Every piece of the campaign on one page: what a national campaign's admin opens.
+        (
+            "toolkit, the campaign admin",
+            reverse("campaigns:toolkit", args=[campaign.slug]),
+            admin_cookies,
+        ),
     ]
     measured = []
     for name, path, who in lists:
