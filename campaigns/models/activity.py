@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from agencies.models import ForceArea, Organisation
-from campaigns.models.campaigns import Campaign, campaigns_of
+from campaigns.models.campaigns import Campaign, campaign_ids_led_by, campaigns_of
 from campaigns.models.material import Material
 
 # Beyond these a figure is a typo, not a campaign: no poster run has a million posters, and no
@@ -30,11 +30,7 @@ def activity_reach(user, database: str) -> Q:
     # order of an index when a page of them is asked for.
     if not user.organisation_ids:
         return Q(pk__in=[])
-    runs_it = Q(
-        campaign_id__in=Campaign.objects.filter(
-            lead_organisation_id__in=user.admin_organisation_ids
-        ).values("pk")
-    )
+    runs_it = Q(campaign_id__in=campaign_ids_led_by(user.admin_organisation_ids))
     own = Q(organisation_id__in=user.organisation_ids) & Q(
         campaign_id__in=campaigns_of(database, user.organisation_ids)
     )

@@ -13,10 +13,10 @@ from agencies.models import Organisation, Region
 from lib.precompiled import PrecompiledSubquery
 
 
-def _theirs(organisation_ids: list[int]):
+def campaign_ids_of(organisation_ids) -> models.QuerySet:
     """The ids of the campaigns these organisations run or take part in: those they lead, and
     those the partners' index of organisations names."""
-    # Unordered: the ORM leaves a subquery's ordering out, but this one is compiled on its own.
+    # Unordered: the ORM leaves a subquery's ordering out, but campaigns_of compiles it alone.
     return (
         Campaign.objects.filter(
             Q(lead_organisation_id__in=organisation_ids)
@@ -31,14 +31,21 @@ def _theirs(organisation_ids: list[int]):
     )
 
 
+def campaign_ids_led_by(organisation_ids) -> models.QuerySet:
+    """The ids of the campaigns these organisations lead: those their campaign admins run."""
+    return (
+        Campaign.objects.filter(lead_organisation_id__in=organisation_ids).order_by().values("pk")
+    )
+
+
 # Built once per number of organisations (lib.precompiled): every campaign page asks for its
 # campaign through visible_to, and building the condition cost more than answering it.
-_THEIRS = PrecompiledSubquery(_theirs)
+_THEIRS = PrecompiledSubquery(campaign_ids_of)
 
 
 def campaigns_of(database: str, organisation_ids: set[int]) -> RawSQL:
-    """The ids of the campaigns these organisations (at least one) run or take part in, as a
-    subquery for `campaign_id__in`."""
+    """campaign_ids_of for these organisations (at least one), as a subquery for
+    `campaign_id__in` built once per number of organisations."""
     return _THEIRS.expression(database, organisation_ids)
 
 

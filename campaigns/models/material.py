@@ -16,7 +16,13 @@ from django.utils import formats, timezone
 from agencies.models import Organisation
 from audit.models import AuditEntry
 from audit.services import record
-from campaigns.models.campaigns import Campaign, CampaignPartner, campaigns_of
+from campaigns.models.campaigns import (
+    Campaign,
+    CampaignPartner,
+    campaign_ids_led_by,
+    campaign_ids_of,
+    campaigns_of,
+)
 from lib import uploads
 from lib.precompiled import PrecompiledExpression, PrecompiledSubquery
 
@@ -221,19 +227,10 @@ def _within_reach(organisation_ids: list[int], admin_organisation_ids: list[int]
     """The ids of the material in reach of a person of these organisations (see _visible)."""
     named_only = Material.Audience.NAMED_ORGANISATIONS
     material = Material.objects.order_by().values("pk")
-    # Their campaigns from the partners' index of organisations, not a join with every partner.
-    campaigns = Campaign.objects.filter(
-        Q(lead_organisation_id__in=organisation_ids)
-        | Q(
-            pk__in=CampaignPartner.objects.filter(organisation_id__in=organisation_ids).values(
-                "campaign_id"
-            )
-        )
-    ).values("pk")
     parts = [
         material.filter(owner_organisation_id__in=organisation_ids),
         material.filter(
-            campaign_id__in=campaigns,
+            campaign_id__in=campaign_ids_of(organisation_ids),
             audience__in=[kind for kind in Material.Audience if kind != named_only],
         ),
         Material.audience_organisations.through.objects.filter(organisation_id__in=organisation_ids)
@@ -241,13 +238,7 @@ def _within_reach(organisation_ids: list[int], admin_organisation_ids: list[int]
         .values("material_id"),
     ]
     if admin_organisation_ids:
-        parts.append(
-            material.filter(
-                campaign_id__in=Campaign.objects.filter(
-                    lead_organisation_id__in=admin_organisation_ids
-                ).values("pk")
-            )
-        )
+        parts.append(material.filter(campaign_id__in=campaign_ids_led_by(admin_organisation_ids)))
     return parts[0].union(*parts[1:], all=True)
 
 
@@ -292,12 +283,7 @@ def _visible(
         # Asked first: one look-up in the campaigns they run answers for all of their material,
         # where the rest asks a subquery of each piece (the databases keep an OR's order; with
         # it last, PostgreSQL asked 10,000 pieces whether each had an approved version).
-        runs_it = Q(
-            campaign_id__in=Campaign.objects.filter(
-                lead_organisation_id__in=admin_organisation_ids
-            ).values("pk")
-        )
-        visible = runs_it | visible
+        visible = Q(campaign_id__in=campaign_ids_led_by(admin_organisation_ids)) | visible
     # Where the material they may see can be, each part read from an index: what their
     # organisations own, what is meant for every partner or a kind of partner, what names one
     # of their organisations, and all of the campaigns they run. It decides nothing on its own;
