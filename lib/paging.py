@@ -10,6 +10,7 @@ the first page, as a page number out of range used to, and so does a position pa
 """
 
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
@@ -17,7 +18,8 @@ from django.http import HttpRequest, QueryDict
 
 # What a page's address may carry besides the filters.
 PAGE_PARAMETERS = ("after", "before", "page")
-# Between the values of a row's position: dates, times and numbers never contain it.
+# Between the values of a row's position: dates, times and numbers never contain it, and in a
+# text it is written as %5F (and % as %25).
 SEPARATOR = "_"
 
 
@@ -50,6 +52,14 @@ class KeysetPage:
         return self.previous_query is not None or self.next_query is not None
 
 
+def without_position(asked: QueryDict) -> QueryDict:
+    """An address's filters: what it asks for without the page's position."""
+    query = asked.copy()
+    for name in PAGE_PARAMETERS:
+        query.pop(name, None)
+    return query
+
+
 def filtered_page(
     request: HttpRequest,
     rows: QuerySet | None,
@@ -59,13 +69,11 @@ def filtered_page(
 ) -> tuple[KeysetPage | None, str]:
     """The page the request asks for of rows in the given order (None when the filters are
     invalid and there are no rows), and the request's filters without the page, as a query
-    string. The order's fields must be dates, times or numbers that are never empty, the last
-    one unique (the primary key); the first may be a text that is never empty instead (a name,
-    which may contain the separator), and any may be an annotation of the rows. `count` is how
-    many rows there are, where the caller knows it without counting them."""
-    query = request.GET.copy()
-    for name in PAGE_PARAMETERS:
-        query.pop(name, None)
+    string. The order's fields must be dates, times, numbers or texts that are never empty, the
+    last one unique (the primary key); any may be an annotation of the rows. `count` is how many
+    rows there are, where the caller knows it without counting them; else they are counted,
+    except when the first page holds them all."""
+    query = without_position(request.GET)
     filters = query.urlencode()
     if rows is None:
         return None, filters
@@ -82,17 +90,20 @@ def _page(
 ) -> KeysetPage:
     fields = [(name.lstrip("-"), name.startswith("-")) for name in order]
     reverse = tuple(name[1:] if name.startswith("-") else f"-{name}" for name in order)
-    if count is None:
-        count = rows.count()
     page = _positioned(rows, per_page, order, reverse, fields, asked, count)
     if page is None and asked.get("page") == "last":
+        count = rows.count() if count is None else count
         shown = list(rows.order_by(*reverse)[:per_page])[::-1]
         page = KeysetPage(shown, count, previous_query="" if count > len(shown) else None)
         page.start_index, page.end_index = count - len(shown) + 1, count
     elif page is None:
         found = list(rows.order_by(*order)[: per_page + 1])
         shown = found[:per_page]
-        page = KeysetPage(shown, count, next_query="" if len(found) > per_page else None)
+        more = len(found) > per_page
+        # A list that fits on its first page is counted by reading it.
+        count = len(shown) if count is None and not more else count
+        page = KeysetPage(shown, rows.count() if count is None else count)
+        page.next_query = "" if more else None
         page.start_index, page.end_index = (1 if shown else 0), len(shown)
     if page.previous_query is not None:
         page.first_query = _query(filters)
@@ -108,21 +119,23 @@ def _positioned(rows, per_page, order, reverse, fields, asked, count) -> KeysetP
     (a position past either end, its rows deleted meanwhile, gives none)."""
     after = _position(rows, fields, asked.get("after", ""))
     before = _position(rows, fields, asked.get("before", "")) if after is None else None
-    if after is not None:
-        found = list(
-            rows.filter(_beyond(fields, after, later=True)).order_by(*order)[: per_page + 1]
-        )
-        shown, more = found[:per_page], len(found) > per_page
-        page = KeysetPage(shown, count, next_query="" if more else None, previous_query="")
-    elif before is not None:
-        found = list(
-            rows.filter(_beyond(fields, before, later=False)).order_by(*reverse)[: per_page + 1]
-        )
-        shown, more = found[:per_page][::-1], len(found) > per_page
-        page = KeysetPage(shown, count, previous_query="" if more else None, next_query="")
-    else:
+    if after is None and before is None:
         return None
-    return page if page.rows else None
+    if after is not None:
+        beyond, in_order = _beyond(fields, after, later=True), order
+    else:
+        beyond, in_order = _beyond(fields, before, later=False), reverse
+    found = list(rows.filter(beyond).order_by(*in_order)[: per_page + 1])
+    shown, more = found[:per_page], len(found) > per_page
+    if not shown:
+        return None
+    page = KeysetPage(shown, rows.count() if count is None else count)
+    if after is not None:
+        page.previous_query, page.next_query = "", "" if more else None
+    else:
+        page.rows = shown[::-1]
+        page.previous_query, page.next_query = "" if more else None, ""
+    return page
 
 
 def _query(filters: QueryDict, **position: str) -> str:
@@ -136,14 +149,14 @@ def _cursor(row, fields: list[tuple[str, bool]]) -> str:
     values = []
     for name, _ in fields:
         value = getattr(row, name)
-        values.append(value.isoformat() if hasattr(value, "isoformat") else str(value))
+        value = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        values.append(value.replace("%", "%25").replace(SEPARATOR, "%5F"))
     return SEPARATOR.join(values)
 
 
 def _position(rows: QuerySet, fields: list[tuple[str, bool]], cursor: str) -> list | None:
     """The values of a row's position, read back from an address (None when it is not one)."""
-    # Split from the end: only the first value may contain the separator.
-    parts = cursor.rsplit(SEPARATOR, len(fields) - 1) if cursor else []
+    parts = [unquote(part) for part in cursor.split(SEPARATOR)] if cursor else []
     if len(parts) != len(fields) or not all(parts):
         return None
     try:

@@ -47,7 +47,7 @@ PAGES = {
         [
             *FLOOR,
             "the campaign, if visible to them, with lead and region",
-            "the partners counted (for the page's position)",
+            # Counted by reading them: a list longer than a page would add its count.
             "the first page of partners with their organisations",
         ],
     ),
@@ -56,8 +56,9 @@ PAGES = {
         [
             *FLOOR,
             "the campaign, if visible to them",
-            # Not its tags, audience or uploaders: the material's own page shows those.
-            "the material they may see, with its owner",
+            # Not its tags, audience or uploaders: the material's own page shows those. Counted
+            # by reading it: a toolkit longer than a page would add its count.
+            "the first page of the material they may see, with its owner",
             "its versions",
             "their last visit to the toolkit (written only when something was new)",
         ],

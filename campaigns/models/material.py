@@ -8,8 +8,8 @@ from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections, models, transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce, Greatest, Lower
 from django.urls import reverse
 from django.utils import formats, timezone
 
@@ -188,19 +188,51 @@ class MaterialQuerySet(models.QuerySet):
         return (
             self.annotate(search_vector=vector)
             .filter(search_vector=query)
-            .annotate(search_rank=SearchRank(F("search_vector"), query))
+            # As double precision: a page of results starts after the last one's rank, given
+            # back in its address, and a real (as ts_rank gives) read into Python and back is
+            # not the same number.
+            .annotate(search_rank=Cast(SearchRank(F("search_vector"), query), models.FloatField()))
         )
 
     def for_toolkit(self) -> "MaterialQuerySet":
         """What the toolkit's list shows of each piece of material, in a fixed number of
-        queries: its owner and its versions. Its tags, audience and uploaders are for its own
-        page (with_versions)."""
-        return self.select_related("owner_organisation").prefetch_related(
-            Prefetch(
-                "versions",
-                queryset=MaterialVersion.objects.order_by("-number"),
-                to_attr="version_list",
+        queries: its owner and its versions, and `kind_position`, where its kind comes in the
+        toolkit (Material.Kind's order). Its tags, audience and uploaders are for its own page
+        (with_versions)."""
+        kinds = Material.Kind.values
+        position = Case(
+            *(When(kind=kind, then=Value(number)) for number, kind in enumerate(kinds)),
+            default=Value(len(kinds)),
+            output_field=models.IntegerField(),
+        )
+        return (
+            self.annotate(kind_position=position)
+            .select_related("owner_organisation")
+            .prefetch_related(
+                Prefetch(
+                    "versions",
+                    queryset=MaterialVersion.objects.order_by("-number"),
+                    to_attr="version_list",
+                )
             )
+        )
+
+    def new_since(self, moment) -> "MaterialQuerySet":
+        """Material approved, or released, after the moment, annotated with when it became new
+        (`new_at`): Material.is_new_since in SQL, with also what will be released later."""
+        approved_at = Subquery(
+            MaterialVersion.objects.filter(
+                material=OuterRef("pk"), status=MaterialVersion.Status.APPROVED
+            )
+            .order_by()
+            .values("decided_at")[:1]
+        )
+        return (
+            self.filter(withdrawn_at__isnull=True)
+            .annotate(approved_at=approved_at)
+            .filter(approved_at__isnull=False)
+            .annotate(new_at=Greatest("approved_at", Coalesce("release_at", "approved_at")))
+            .filter(new_at__gt=moment)
         )
 
     def with_versions(self) -> "MaterialQuerySet":
@@ -412,6 +444,15 @@ class Material(models.Model):
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+    def is_new_since(self, moment, now) -> bool:
+        """New to a person who last saw its toolkit at the moment: approved, or released, after
+        it. Nothing is new to a person who has not seen the toolkit before (moment None)."""
+        current = self.current_version
+        if moment is None or current is None or self.is_withdrawn:
+            return False
+        released_since = self.release_at is not None and moment < self.release_at <= now
+        return released_since or (current.decided_at is not None and current.decided_at > moment)
 
     # --- Versions (from with_versions() when prefetched) ---------------------------------
     @property

@@ -9,14 +9,21 @@ from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.images import get_image_dimensions
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Min
 from django.utils import timezone
 
 from agencies.models import Organisation
 from audit.models import AuditEntry
 from audit.services import record
 from campaigns.access import acting_organisation
-from campaigns.models import Campaign, Download, Material, MaterialVersion, WorkflowError
+from campaigns.models import (
+    Campaign,
+    CampaignVisit,
+    Download,
+    Material,
+    MaterialVersion,
+    WorkflowError,
+)
 from campaigns.services import notifications
 from campaigns.tasks import scan_stored_files_task
 from lib.files import StoredFiles, check_reachable
@@ -374,6 +381,49 @@ def record_version_download(
         address=address,
         now=now,
         sending=sending,
+    )
+
+
+def toolkit_seen(
+    user,
+    campaign: Campaign,
+    visit: CampaignVisit | None,
+    *,
+    shown: list[Material],
+    whole: bool,
+    now,
+) -> None:
+    """Record that the person saw this part of the campaign's toolkit (a page of it, maybe
+    filtered; `whole` if it is all of the material they may see), given their visit before
+    (None on their first) and what it made new, each piece's `is_new`.
+
+    What is new is what became new after their visit. The visit moves on only as far as keeps
+    new what they have not been shown yet: to just before the earliest such piece, else to now.
+    With nothing new shown it is not written, so a page view in the steady state writes nothing.
+    """
+    if visit is None:
+        # Two tabs opened at once both find no visit: the second keeps the first's.
+        CampaignVisit.objects.bulk_create(
+            [CampaignVisit(user=user, campaign=campaign, last_seen_at=now)], ignore_conflicts=True
+        )
+        return
+    if not any(material.is_new for material in shown):
+        return
+    earliest_unshown = None
+    if not whole:
+        earliest_unshown = (
+            Material.objects.visible_to(user, now=now)
+            .filter(campaign=campaign)
+            .exclude(pk__in=[material.pk for material in shown])
+            .new_since(visit.last_seen_at)
+            .aggregate(earliest=Min("new_at"))["earliest"]
+        )
+    seen_until = now
+    if earliest_unshown is not None:
+        seen_until = min(now, earliest_unshown - timedelta(microseconds=1))
+    # Never back: another tab may have moved it further meanwhile.
+    CampaignVisit.objects.filter(pk=visit.pk, last_seen_at__lt=seen_until).update(
+        last_seen_at=seen_until
     )
 
 

@@ -30,12 +30,16 @@ from campaigns.services import material as material_services
 from campaigns.services.material import VersionContent
 from lib.addresses import client_address
 from lib.files import StorageUnavailable, UniqueNames, stored_chunks
-from lib.paging import filtered_page
+from lib.paging import filtered_page, without_position
 
 README_NAME = "README.txt"
 # A national campaign's admins may have hundreds of versions waiting: the queue is read a page at a
 # time, oldest first, from where the last page ended (lib.paging).
 REVIEW_PAGE_SIZE = 50
+# A national campaign has thousands of pieces of material: its toolkit is read a page at a time,
+# by kind then title, and a page fills two or three columns of cards.
+TOOLKIT_PAGE_SIZE = 48
+ORDER = ("kind_position", "title", "pk")
 
 
 def _filtered(materials, filters: ToolkitFilterForm):
@@ -69,7 +73,9 @@ def toolkit(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = get_campaign_for_user(request.user, slug)
     runs_it = campaign.is_run_by(request.user)
     now = timezone.now()
-    filters = ToolkitFilterForm(request.GET or None)
+    # Bound by the filters given, not by the page's position: page 2 of everything is not a
+    # filtered list.
+    filters = ToolkitFilterForm(without_position(request.GET) or None)
     materials = _filtered(
         Material.objects.visible_to(request.user, now=now).filter(campaign=campaign), filters
     )
@@ -79,24 +85,23 @@ def toolkit(request: HttpRequest, slug: str) -> HttpResponse:
             download_count=Subquery(downloads.annotate(n=Count("pk")).values("n")[:1])
         )
     searched = filters.is_valid() and bool(filters.cleaned_data["q"].strip())
-    order = ("kind", "-search_rank", "title", "pk") if searched else ("kind", "title", "pk")
-    materials = list(materials.for_toolkit().order_by(*order))
-
+    order = ("kind_position", "-search_rank", "title", "pk") if searched else ORDER
+    page, _ = filtered_page(request, materials.for_toolkit(), TOOLKIT_PAGE_SIZE, order)
     visit = CampaignVisit.objects.filter(user=request.user, campaign=campaign).first()
     last_seen = visit.last_seen_at if visit else None
-    for material in materials:
-        material.is_new = _is_new(material, last_seen, now)
-    # The visit is written only when it changes what counts as new: on the first visit, and when
-    # something was new. With nothing new since last_seen, moving it to now would mark nothing
-    # more as seen, so a page view in the steady state writes nothing.
-    if visit is None:
-        CampaignVisit.objects.create(user=request.user, campaign=campaign, last_seen_at=now)
-    elif any(material.is_new for material in materials):
-        visit.last_seen_at = now
-        visit.save(update_fields=["last_seen_at"])
+    for material in page:
+        material.is_new = material.is_new_since(last_seen, now)
+    material_services.toolkit_seen(
+        request.user,
+        campaign,
+        visit,
+        shown=page.rows,
+        whole=not filters.is_bound and not page.has_other_pages,
+        now=now,
+    )
     kinds = dict(Material.Kind.choices)
     groups: dict[str, list] = {label: [] for label in kinds.values()}
-    for material in materials:
+    for material in page:
         material.show_state = (
             runs_it or material.owner_organisation_id in request.user.organisation_ids
         )
@@ -108,22 +113,12 @@ def toolkit(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "campaign": campaign,
             "groups": groups,
-            "count": len(materials),
+            "page": page,
             "filters": filters,
             "runs_it": runs_it,
             "now": now,
-            "first_visit": last_seen is None,
         },
     )
-
-
-def _is_new(material: Material, last_seen, now) -> bool:
-    """New to this person since their last visit: approved or released after it."""
-    current = material.current_version
-    if last_seen is None or current is None or material.is_withdrawn:
-        return False
-    released_since = material.release_at is not None and last_seen < material.release_at <= now
-    return released_since or (current.decided_at is not None and current.decided_at > last_seen)
 
 
 def _form_errors(*forms) -> dict[str, list[str]]:

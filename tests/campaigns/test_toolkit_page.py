@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from campaigns.models import CampaignVisit, Tag
 from campaigns.services import material as material_services
+from campaigns.views.toolkit import TOOLKIT_PAGE_SIZE
 from tests.factories import make_material
 
 
@@ -116,6 +117,8 @@ def test_the_toolkit_costs_the_same_queries_whatever_the_amount_of_material(
     client = client_for(charity_admin)
 
     def count() -> int:
+        # Everything is new again, so that each visit shows new material and writes.
+        CampaignVisit.objects.update(last_seen_at=timezone.now() - timedelta(days=1))
         with CaptureQueriesContext(connection) as queries:
             assert client.get(toolkit_url(campaign)).status_code == 200
         return len(queries)
@@ -123,13 +126,139 @@ def test_the_toolkit_costs_the_same_queries_whatever_the_amount_of_material(
     for number in range(3):
         material = make_material(campaign, title=f"A{number}")
         material.tags.add(Tag.objects.get_or_create(name=f"t{number}")[0])
+    client.get(toolkit_url(campaign))  # the first visit
     few = count()
     for number in range(40):
         material = make_material(campaign, title=f"B{number}", approved=number % 2 == 0)
         material.tags.add(Tag.objects.get_or_create(name=f"u{number}")[0])
-    # session, the person with memberships, campaign, material (with download counts), its
-    # tags, audience organisations and versions, the visit; then saving the visit (new material).
-    assert count() == few
+    # session, the person with memberships, campaign, the page of material (with download
+    # counts), its versions, the visit; then moving the visit on (new material shown). The 43
+    # pieces fit on one page: its rows count them.
+    assert count() == few == 7
+    for number in range(TOOLKIT_PAGE_SIZE):
+        make_material(campaign, kind="suggested_post", text="Words", title=f"C{number}")
+    # A page of a longer toolkit: also its count, and the earliest new material it does not show
+    # (how far the visit may move on).
+    assert count() == few + 2
+
+
+def _pieces(campaign, number: int, **details) -> list[str]:
+    titles = [f"Post_{n:02} 100%" for n in range(number)]
+    for title in titles:
+        make_material(campaign, kind="suggested_post", text="Words", title=title, **details)
+    return titles
+
+
+def test_a_long_toolkit_is_read_a_page_at_a_time_by_kind_then_title(
+    client_for, police_officer, campaign
+):
+    # Titles holding the separator of a page's position and its escape page as any other.
+    posts = _pieces(campaign, TOOLKIT_PAGE_SIZE + 2)
+    make_material(campaign, title="Poster")  # posters come first, as Material.Kind has them
+    client = client_for(police_officer)
+    first = client.get(toolkit_url(campaign))
+    assert listed(first) == ["Poster", *posts[: TOOLKIT_PAGE_SIZE - 1]]
+    html = first.content.decode()
+    assert "51 items." in html
+    assert 'aria-label="Pages of the toolkit"' in html
+    assert "1 to 48 of 51" in html
+    second = client.get(toolkit_url(campaign) + "?" + first.context["page"].next_query)
+    assert listed(second) == posts[TOOLKIT_PAGE_SIZE - 1 :]
+    # A later page of everything is not a filtered list.
+    assert "51 items." in second.content.decode()
+    before = client.get(toolkit_url(campaign) + "?" + second.context["page"].previous_query)
+    assert listed(before) == listed(first)
+    last = client.get(toolkit_url(campaign) + "?page=last")
+    assert listed(last) == posts[2:]
+    assert "4 to 51 of 51" in last.content.decode()
+
+
+def test_a_filtered_toolkit_keeps_its_filters_from_page_to_page(
+    client_for, police_officer, campaign
+):
+    posts = _pieces(campaign, TOOLKIT_PAGE_SIZE + 1)
+    make_material(campaign, title="Poster")
+    client = client_for(police_officer)
+    first = client.get(toolkit_url(campaign), {"kind": "suggested_post"})
+    assert listed(first) == posts[:TOOLKIT_PAGE_SIZE]
+    assert "49 items match your filters." in first.content.decode()
+    second = client.get(toolkit_url(campaign) + "?" + first.context["page"].next_query)
+    assert listed(second) == posts[TOOLKIT_PAGE_SIZE:]
+    assert "49 items match your filters." in second.content.decode()
+
+
+def test_search_results_are_read_a_page_at_a_time_best_first(
+    client_for, police_officer, campaign
+):
+    # Different ranks on PostgreSQL (more of the words in some descriptions); one on SQLite.
+    for number in range(TOOLKIT_PAGE_SIZE + 5):
+        make_material(
+            campaign,
+            kind="suggested_post",
+            text="Words",
+            title=f"Knife crime {number:02}",
+            description="knife " * (number % 4),
+        )
+    client = client_for(police_officer)
+    first = client.get(toolkit_url(campaign), {"q": "knife"})
+    second = client.get(toolkit_url(campaign) + "?" + first.context["page"].next_query)
+    shown = [*first.context["page"], *second.context["page"]]
+    assert len(shown) == TOOLKIT_PAGE_SIZE + 5
+    assert len({material.pk for material in shown}) == TOOLKIT_PAGE_SIZE + 5
+    ranks = [(-material.search_rank, material.title) for material in shown]
+    assert ranks == sorted(ranks)
+
+
+def test_new_material_keeps_its_mark_until_the_page_showing_it_is_seen(
+    client_for, police_officer, campaign
+):
+    from campaigns.models import Material, MaterialVersion
+
+    posts = _pieces(campaign, TOOLKIT_PAGE_SIZE + 1)
+    now = timezone.now()
+    MaterialVersion.objects.update(decided_at=now - timedelta(hours=1))
+    client = client_for(police_officer)
+    client.get(toolkit_url(campaign))  # the first visit
+    CampaignVisit.objects.update(last_seen_at=now - timedelta(minutes=30))
+    # One newly approved on the first page, one a minute later on the second.
+    for title, ago in ((posts[0], 2), (posts[-1], 1)):
+        MaterialVersion.objects.filter(material__title=title).update(
+            decided_at=now - timedelta(minutes=ago)
+        )
+
+    def new_on(response) -> list[str]:
+        return [material.title for material in response.context["page"] if material.is_new]
+
+    first = client.get(toolkit_url(campaign))
+    assert new_on(first) == [posts[0]]
+    # Seen: the first page's is no longer new; the second page's, not yet shown, still is.
+    assert new_on(client.get(toolkit_url(campaign))) == []
+    assert "1 new item of material" in client.get(reverse("home")).content.decode()
+    following = "?" + first.context["page"].next_query
+    assert new_on(client.get(toolkit_url(campaign) + following)) == [posts[-1]]
+    assert new_on(client.get(toolkit_url(campaign) + following)) == []
+    assert Material.objects.count() == TOOLKIT_PAGE_SIZE + 1
+
+
+def test_new_material_a_filter_hides_keeps_its_mark(client_for, police_officer, campaign):
+    from campaigns.models import MaterialVersion
+
+    client = client_for(police_officer)
+    client.get(toolkit_url(campaign))  # the first visit
+    CampaignVisit.objects.update(last_seen_at=timezone.now() - timedelta(minutes=5))
+    make_material(campaign, title="New poster")
+    make_material(campaign, kind="suggested_post", text="Words", title="New post")
+    for title, ago in (("New poster", 2), ("New post", 1)):
+        MaterialVersion.objects.filter(material__title=title).update(
+            decided_at=timezone.now() - timedelta(minutes=ago)
+        )
+
+    def new_on(response) -> list[str]:
+        return [material.title for material in response.context["page"] if material.is_new]
+
+    assert new_on(client.get(toolkit_url(campaign), {"kind": "poster"})) == ["New poster"]
+    assert new_on(client.get(toolkit_url(campaign))) == ["New post"]
+    assert new_on(client.get(toolkit_url(campaign))) == []
 
 
 def test_a_suggested_post_shows_its_length_against_the_platforms(
