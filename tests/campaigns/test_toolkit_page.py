@@ -187,9 +187,7 @@ def test_a_filtered_toolkit_keeps_its_filters_from_page_to_page(
     assert "49 items match your filters." in second.content.decode()
 
 
-def test_search_results_are_read_a_page_at_a_time_best_first(
-    client_for, police_officer, campaign
-):
+def test_search_results_are_read_a_page_at_a_time_best_first(client_for, police_officer, campaign):
     # Different ranks on PostgreSQL (more of the words in some descriptions); one on SQLite.
     for number in range(TOOLKIT_PAGE_SIZE + 5):
         make_material(
