@@ -612,12 +612,14 @@ def _lists(campaign: Campaign, cookies: dict[str, str], admin_cookies: dict[str,
         ("audit trail, the campaign admin", reverse("audit-trail"), admin_cookies),
         ("review queue, the campaign admin", reverse("campaigns:review-queue"), admin_cookies),
         ("toolkit, the partner", reverse("campaigns:toolkit", args=[campaign.slug]), cookies),
-        # Every piece of the campaign on one page: what a national campaign's admin opens.
+        # The first page of the campaign's 10,000 pieces: what a national campaign's admin
+        # opens, and their home page beside it (not a list: what needs their attention).
         (
             "toolkit, the campaign admin",
             reverse("campaigns:toolkit", args=[campaign.slug]),
             admin_cookies,
         ),
+        ("home, the campaign admin", reverse("home"), admin_cookies),
     ]
     measured = []
     for name, path, who in lists:

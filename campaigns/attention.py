@@ -8,7 +8,7 @@ campaigns' whole-toolkit downloads come with the campaigns.
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, DateTimeField, Exists, F, OuterRef, Q, Subquery
+from django.db.models import CharField, DateTimeField, Exists, F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from campaigns.models import (
@@ -155,6 +155,7 @@ def _material(user, now) -> list[Material]:
     return list(
         Material.objects.visible_to(user, now=now)
         .filter(withdrawn_at__isnull=True)
+        .filter(_MAY_NEED_ATTENTION.expression(None, [user.pk], organisation_ids))
         .annotate(
             latest_status=_LATEST_STATUS.expression(None),
             approved_at=_APPROVED_AT.expression(None),
@@ -165,6 +166,36 @@ def _material(user, now) -> list[Material]:
         .filter(sent_back | new | Q(downloaded_alone=True, logged=False))
         .only("title", "campaign_id", "owner_organisation_id", "release_at", "expires_at")
         .order_by("campaign__name", "title", "pk")
+    )
+
+
+def _may_need_attention(database, moment, user_ids, organisation_ids) -> Q:
+    """A few of a campaign's thousands of pieces, among them all that _material picks, each
+    part found from an index rather than by asking every piece: sent back to the person's
+    organisations; approved or released since the earliest of their visits to a toolkit, or in
+    a campaign whose toolkit they have not seen; downloaded on its own by them."""
+    visits = CampaignVisit.objects.filter(user_id__in=user_ids).order_by()
+    earliest_visit = visits.values("user").annotate(earliest=Min("last_seen_at")).values("earliest")
+    versions = MaterialVersion.objects.order_by()
+    return (
+        Q(
+            pk__in=versions.filter(
+                status=MaterialVersion.Status.CHANGES_REQUESTED,
+                material__owner_organisation_id__in=organisation_ids,
+            ).values("material")
+        )
+        | Q(
+            pk__in=versions.filter(
+                status=MaterialVersion.Status.APPROVED, decided_at__gt=Subquery(earliest_visit)
+            ).values("material")
+        )
+        | Q(release_at__gt=Subquery(earliest_visit))
+        | ~Q(campaign_id__in=visits.values("campaign"))
+        | Q(
+            pk__in=Download.objects.filter(user_id__in=user_ids, in_toolkit_zip=False)
+            .order_by()
+            .values("material")
+        )
     )
 
 
@@ -217,6 +248,7 @@ _SEEN_AT = PrecompiledExpression(
     output_field=DateTimeField(),
 )
 _DOWNLOADED_ALONE = PrecompiledExpression(Material, _downloaded_alone)
+_MAY_NEED_ATTENTION = PrecompiledExpression(Material, _may_need_attention)
 _LOGGED = PrecompiledExpression(Material, _logged)
 
 

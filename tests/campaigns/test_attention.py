@@ -2,8 +2,10 @@
 
 import re
 import uuid
+from datetime import timedelta
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import strip_tags
 
 from agencies.models import Membership
@@ -63,3 +65,34 @@ def test_an_item_downloaded_on_its_own_and_in_the_zip_is_asked_about_once(
     assert text.count("You downloaded Poster one") == 1
     assert "Poster two" not in text
     assert text.count("You downloaded the toolkit") == 1
+
+
+def test_material_approved_or_released_since_the_last_visit_is_new(
+    client_for, campaign, police_officer
+):
+    from campaigns.models import CampaignVisit, MaterialVersion
+
+    now = timezone.now()
+    client = client_for(police_officer)
+    make_material(campaign, title="Seen")
+    approved = make_material(campaign, title="Approved since")
+    released = make_material(campaign, title="Released since", release_at=now - timedelta(hours=1))
+    make_material(campaign, title="Released later", release_at=now + timedelta(days=1))
+    MaterialVersion.objects.update(decided_at=now - timedelta(days=3))
+    MaterialVersion.objects.filter(material=approved).update(decided_at=now - timedelta(hours=1))
+    client.get(reverse("campaigns:toolkit", args=[campaign.slug]))
+    CampaignVisit.objects.update(last_seen_at=now - timedelta(days=2))
+    # Approved three days ago, before the visit, and released since: new.
+    assert released.versions.get().decided_at < now - timedelta(days=2)
+    assert "2 new items of material" in attention_text(client)
+    # Seen on the toolkit, they are no longer new.
+    client.get(reverse("campaigns:toolkit", args=[campaign.slug]))
+    assert "new item" not in attention_text(client)
+
+
+def test_a_download_is_asked_about_after_the_toolkit_was_seen(client_for, campaign, police_officer):
+    poster = make_material(campaign, title="Helpline poster")
+    client = client_for(police_officer)
+    client.get(reverse("campaigns:toolkit", args=[campaign.slug]))  # nothing new from now on
+    client.get(reverse("campaigns:material-download", args=[poster.pk]))
+    assert "You downloaded Helpline poster" in attention_text(client)
