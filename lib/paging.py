@@ -157,7 +157,8 @@ def _cursor(row, fields: list[tuple[str, bool]]) -> str:
 def _position(rows: QuerySet, fields: list[tuple[str, bool]], cursor: str) -> list | None:
     """The values of a row's position, read back from an address (None when it is not one)."""
     parts = [unquote(part) for part in cursor.split(SEPARATOR)] if cursor else []
-    if len(parts) != len(fields) or not all(parts):
+    # No database stores a NUL in a text: PostgreSQL refuses to be asked for one.
+    if len(parts) != len(fields) or not all(parts) or any("\x00" in part for part in parts):
         return None
     try:
         return [

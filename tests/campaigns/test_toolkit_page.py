@@ -173,6 +173,19 @@ def test_a_long_toolkit_is_read_a_page_at_a_time_by_kind_then_title(
     assert "4 to 51 of 51" in last.content.decode()
 
 
+@pytest.mark.parametrize(
+    "position",
+    ["x", "1_%ZZ_3", "1_a_99999999999999999999", "nan_a_1", "1_%00_1", "1_\x00_1", "1_a_1_1"],
+)
+def test_a_damaged_position_shows_the_first_page(client_for, police_officer, campaign, position):
+    posts = _pieces(campaign, TOOLKIT_PAGE_SIZE + 1)
+    client = client_for(police_officer)
+    for name in ("after", "before"):
+        response = client.get(toolkit_url(campaign), {name: position})
+        assert response.status_code == 200
+        assert listed(response) == posts[:TOOLKIT_PAGE_SIZE]
+
+
 def test_a_filtered_toolkit_keeps_its_filters_from_page_to_page(
     client_for, police_officer, campaign
 ):
