@@ -82,10 +82,9 @@ PAGES = {
             "the number of records they may see (for the pages), from the monthly totals",
             "the campaigns of the filter",
             "the organisations of the filter",
-            "the page of records, with organisation, logger and area",
+            "the page of records, with organisation",
             # Not joined to the page: see ActivityQuerySet.for_list.
             "the campaigns of those records",
-            "the material of those records",
         ],
     ),
     "readiness": (

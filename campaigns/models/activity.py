@@ -45,12 +45,12 @@ class ActivityQuerySet(models.QuerySet):
         return self.filter(activity_reach(user, self.db))
 
     def for_list(self) -> "ActivityQuerySet":
+        """What a list of records shows of each: its organisation and campaign (who logged it,
+        where and with what material are for its own page)."""
         # The campaigns come in a query of their own: joined, they are so few that the database
         # would start from them and sort all of a partner's records for a page, rather than
         # read the page in order from the index of the partner's records.
-        return self.select_related("organisation", "logged_by", "force_area").prefetch_related(
-            "campaign", "materials"
-        )
+        return self.select_related("organisation").prefetch_related("campaign")
 
 
 class Activity(models.Model):
