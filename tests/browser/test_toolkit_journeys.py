@@ -684,3 +684,50 @@ def test_a_second_visit_to_the_toolkit_fetches_no_preview_again(
     for image in images.all():
         page.wait_for_function("img => img.complete", arg=image.element_handle())
         assert image.evaluate("img => img.naturalWidth") == 240
+
+
+def test_an_officer_reads_a_long_toolkit_page_by_page_and_new_material_keeps_its_mark(
+    visit, campaign, charity_admin, council_officer
+):
+    from campaigns.models import CampaignVisit
+    from campaigns.views.toolkit import TOOLKIT_PAGE_SIZE
+
+    page = visit.page
+    page.emulate_media(reduced_motion="reduce")
+    titles = [f"Suggested post {number:02}" for number in range(TOOLKIT_PAGE_SIZE + 2)]
+    for title in titles:
+        make_material(
+            campaign, kind=Material.Kind.SUGGESTED_POST, title=title, by=charity_admin, text="Words"
+        )
+    sign_in(visit, council_officer)
+    open_toolkit_from_home(visit, campaign.name)
+    # Seen a day ago; since then the last post was approved, on the second page.
+    CampaignVisit.objects.update(last_seen_at=timezone.now() - timedelta(days=1))
+    MaterialVersion.objects.exclude(material__title=titles[-1]).update(
+        decided_at=timezone.now() - timedelta(days=2)
+    )
+    open_toolkit_from_home(visit, campaign.name)
+    visit.scan()
+    pages = page.get_by_role("navigation", name="Pages of the toolkit")
+    expect(pages).to_contain_text(f"1 to {TOOLKIT_PAGE_SIZE} of {len(titles)}")
+    expect(page.locator("article")).to_have_count(TOOLKIT_PAGE_SIZE)
+    expect(page.get_by_text("New since your last visit")).to_have_count(0)
+
+    click_and_scan(visit, pages.get_by_role("link", name="Next"))
+    expect(page.locator("article")).to_have_count(2)
+    expect(toolkit_card(page, titles[-1])).to_contain_text("New since your last visit")
+    click_and_scan(
+        visit,
+        page.get_by_role("navigation", name="Pages of the toolkit").get_by_role(
+            "link", name="Previous"
+        ),
+    )
+    expect(toolkit_card(page, titles[0])).to_be_visible()
+    # The second page was seen: its post is no longer new.
+    click_and_scan(
+        visit,
+        page.get_by_role("navigation", name="Pages of the toolkit").get_by_role(
+            "link", name="Last"
+        ),
+    )
+    expect(page.get_by_text("New since your last visit")).to_have_count(0)
