@@ -98,10 +98,16 @@ def _campaigns(user) -> list[Campaign]:
 
 
 def _last_zip(campaign, user_ids) -> Subquery:
+    # The campaign of each of the person's downloads is asked of its material, not joined:
+    # joined, PostgreSQL read the material in order of id until it came to the campaign's,
+    # which grows with every other campaign's material.
+    material_campaign = Subquery(
+        Material.objects.filter(pk=OuterRef("material_id")).values("campaign_id")[:1]
+    )
     return Subquery(
-        Download.objects.filter(
-            user_id__in=user_ids, in_toolkit_zip=True, material__campaign=campaign
-        )
+        Download.objects.filter(user_id__in=user_ids, in_toolkit_zip=True)
+        .alias(material_campaign=material_campaign)
+        .filter(material_campaign=campaign)
         .order_by("-downloaded_at")
         .values("downloaded_at")[:1]
     )

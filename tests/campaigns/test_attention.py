@@ -96,3 +96,18 @@ def test_a_download_is_asked_about_after_the_toolkit_was_seen(client_for, campai
     client.get(reverse("campaigns:toolkit", args=[campaign.slug]))  # nothing new from now on
     client.get(reverse("campaigns:material-download", args=[poster.pk]))
     assert "You downloaded Helpline poster" in attention_text(client)
+
+
+def test_a_toolkit_downloaded_is_asked_about_in_its_own_campaign_only(
+    client_for, campaign, charity, force_a, police_officer
+):
+    from tests.factories import make_campaign
+
+    second = make_campaign("Second campaign", lead=charity, partners=(force_a,))
+    make_material(campaign, title="Poster one")
+    make_material(second, title="Poster two")
+    client = client_for(police_officer)
+    client.post(reverse("campaigns:toolkit-download", args=[second.slug]))
+    text = attention_text(client)
+    assert f"You downloaded the toolkit of {second}: log how you used it" in text
+    assert f"the toolkit of {campaign}" not in text
