@@ -237,8 +237,9 @@ class MaterialQuerySet(models.QuerySet):
         )
 
     def new_since(self, moment) -> "MaterialQuerySet":
-        """Material approved, or released, after the moment, annotated with when it became new
-        (`new_at`): Material.is_new_since in SQL, with also what will be released later."""
+        """Material approved, or released, after the moment (None: ever), annotated with when
+        it became new (`new_at`): Material.is_new_since in SQL, with also what will be released
+        later."""
         approved_at = Subquery(
             MaterialVersion.objects.filter(
                 material=OuterRef("pk"), status=MaterialVersion.Status.APPROVED
@@ -246,13 +247,13 @@ class MaterialQuerySet(models.QuerySet):
             .order_by()
             .values("decided_at")[:1]
         )
-        return (
+        approved = (
             self.filter(withdrawn_at__isnull=True)
             .annotate(approved_at=approved_at)
             .filter(approved_at__isnull=False)
             .annotate(new_at=Greatest("approved_at", Coalesce("release_at", "approved_at")))
-            .filter(new_at__gt=moment)
         )
+        return approved if moment is None else approved.filter(new_at__gt=moment)
 
     def with_versions(self) -> "MaterialQuerySet":
         """Everything a list or page of material shows, in a fixed number of queries: with

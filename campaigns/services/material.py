@@ -397,17 +397,13 @@ def toolkit_seen(
     filtered; `whole` if it is all of the material they may see), given their visit before
     (None on their first) and what it made new, each piece's `is_new`.
 
-    What is new is what became new after their visit. The visit moves on only as far as keeps
-    new what they have not been shown yet: to just before the earliest such piece, else to now.
-    With nothing new shown it is not written, so a page view in the steady state writes nothing.
+    What is new is what became new after their visit; before their first, everything is. The
+    visit moves on only as far as keeps new what they have not been shown yet: to just before
+    the earliest such piece, else to now. With nothing new shown it is not written, so a page
+    view in the steady state writes nothing.
     """
-    if visit is None:
-        # Two tabs opened at once both find no visit: the second keeps the first's.
-        CampaignVisit.objects.bulk_create(
-            [CampaignVisit(user=user, campaign=campaign, last_seen_at=now)], ignore_conflicts=True
-        )
-        return
-    if not any(material.is_new for material in shown):
+    first = visit is None
+    if not first and not any(material.is_new for material in shown):
         return
     earliest_unshown = None
     if not whole:
@@ -415,12 +411,19 @@ def toolkit_seen(
             Material.objects.visible_to(user, now=now)
             .filter(campaign=campaign)
             .exclude(pk__in=[material.pk for material in shown])
-            .new_since(visit.last_seen_at)
+            .new_since(None if first else visit.last_seen_at)
             .aggregate(earliest=Min("new_at"))["earliest"]
         )
     seen_until = now
     if earliest_unshown is not None:
         seen_until = min(now, earliest_unshown - timedelta(microseconds=1))
+    if first:
+        # Two tabs opened at once both find no visit: the second keeps the first's.
+        CampaignVisit.objects.bulk_create(
+            [CampaignVisit(user=user, campaign=campaign, last_seen_at=seen_until)],
+            ignore_conflicts=True,
+        )
+        return
     # Never back: another tab may have moved it further meanwhile.
     CampaignVisit.objects.filter(pk=visit.pk, last_seen_at__lt=seen_until).update(
         last_seen_at=seen_until

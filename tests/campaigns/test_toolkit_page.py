@@ -251,6 +251,30 @@ def test_new_material_keeps_its_mark_until_the_page_showing_it_is_seen(
     assert Material.objects.count() == TOOLKIT_PAGE_SIZE + 1
 
 
+def test_a_first_visit_to_one_page_keeps_the_rest_new(client_for, police_officer, campaign):
+    posts = _pieces(campaign, TOOLKIT_PAGE_SIZE + 1)
+    client = client_for(police_officer)
+    home = reverse("home")
+    assert f"{TOOLKIT_PAGE_SIZE + 1} new items of material" in client.get(home).content.decode()
+    first = client.get(toolkit_url(campaign))  # the first visit, of the first page only
+    assert posts[-1] not in listed(first)
+    assert "1 new item of material" in client.get(home).content.decode()
+    following = "?" + first.context["page"].next_query
+    second = client.get(toolkit_url(campaign) + following)
+    assert [material.title for material in second.context["page"] if material.is_new] == [posts[-1]]
+    assert "new item" not in client.get(home).content.decode()
+
+
+def test_a_first_visit_filtered_keeps_what_the_filter_hid_new(client_for, police_officer, campaign):
+    make_material(campaign, title="Poster")
+    make_material(campaign, kind="suggested_post", text="Words", title="Post")
+    client = client_for(police_officer)
+    client.get(toolkit_url(campaign), {"kind": "poster"})  # the first visit
+    assert "1 new item of material" in client.get(reverse("home")).content.decode()
+    again = client.get(toolkit_url(campaign))
+    assert [material.title for material in again.context["page"] if material.is_new] == ["Post"]
+
+
 def test_new_material_a_filter_hides_keeps_its_mark(client_for, police_officer, campaign):
     from campaigns.models import MaterialVersion
 
