@@ -10,6 +10,7 @@ the first page, as a page number out of range used to, and so does a position pa
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import unquote
 
 from django.core.exceptions import ValidationError
@@ -161,10 +162,17 @@ def _position(rows: QuerySet, fields: list[tuple[str, bool]], cursor: str) -> li
     if len(parts) != len(fields) or not all(parts) or any("\x00" in part for part in parts):
         return None
     try:
-        return [
+        values = [
             _field(rows, name).to_python(part)
             for (name, _), part in zip(fields, parts, strict=True)
         ]
+        moments = [value for value in values if isinstance(value, datetime)]
+        # Positions are written with each moment's offset: one without is not a position.
+        if any(moment.tzinfo is None for moment in moments):
+            return None
+        # The database is asked for a moment in UTC: one at the calendar's edge, in a zone far
+        # from it (0001-01-01T00:00+14:00), has no UTC time.
+        return [value.astimezone(UTC) if isinstance(value, datetime) else value for value in values]
     except (ValidationError, ValueError, OverflowError):
         return None
 

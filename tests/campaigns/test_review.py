@@ -243,3 +243,17 @@ def test_a_long_review_queue_is_read_a_page_at_a_time_oldest_first(
     assert [v.material.title for v in last.context["page"]][
         -1
     ] == f"Waiting {REVIEW_PAGE_SIZE + 2:03}"
+
+
+@pytest.mark.parametrize(
+    "moment", ["0001-01-01T00:00:00%2B14:00", "9999-12-31T23:59:59-14:00", "9999-12-31T23:59:59"]
+)
+def test_a_position_at_the_calendar_s_edge_shows_the_first_page(
+    client_for, charity_admin, campaign, moment
+):
+    make_material(campaign, approved=False, title="Waiting")
+    response = client_for(charity_admin).get(
+        f"{reverse('campaigns:review-queue')}?after={moment}_1"
+    )
+    assert response.status_code == 200
+    assert [version.material.title for version in response.context["page"]] == ["Waiting"]
