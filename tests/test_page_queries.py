@@ -6,6 +6,8 @@ whose session is a few seconds old (no write is due)."""
 import pytest
 from django.urls import reverse
 
+from campaigns.models import Activity
+from tests.campaigns.test_activity_logging import new_url, posters
 from tests.campaigns.test_activity_records import make_activity
 from tests.factories import make_material
 
@@ -131,3 +133,39 @@ def test_each_page_costs_exactly_its_named_queries(
     with django_assert_num_queries(len(queries)):
         response = client.get(url(campaign, material))
     assert response.status_code == 200
+
+
+# Logging a record, as the form sends it (no material chosen, no evidence). The form checks what
+# was typed; the service checks the record again before saving, but not what the portal set
+# itself (campaign, organisation, who logged it: campaigns.services.activity._NOT_ASKED_AGAIN).
+CHECKS = ["a savepoint", "the record ends after it starts", "its release"]
+CHECKS += ["a savepoint", "its engagement is within its reach", "its release"]
+LOGGING = [
+    *FLOOR,
+    "the campaign, if visible to them",
+    "their organisations among the campaign's partners (who may log for it)",
+    "the force area chosen",
+    "that force area, as the record's own check asks",
+    *CHECKS,
+    "a record already sent with this form's key",
+    "the same record sent by them minutes ago",
+    "a savepoint (the record, its history and its audit entry together)",
+    "the force area, as the service's check asks",
+    *CHECKS,
+    "the record saved",
+    "its material, for its history",
+    "its first version",
+    "its audit entry",
+    "the savepoint's release",
+]
+
+
+def test_logging_a_record_costs_exactly_its_named_queries(
+    client_for, council_officer, campaign, council_b, django_assert_num_queries
+):
+    client = client_for(council_officer)
+    client.get(new_url(campaign))
+    with django_assert_num_queries(len(LOGGING)):
+        response = client.post(new_url(campaign), posters(force_area=council_b.force_area_id))
+    assert response.status_code == 302
+    assert Activity.objects.filter(organisation=council_b, place="Yeovil library").count() == 1

@@ -59,6 +59,11 @@ def _save_revision(activity: Activity, *, actor) -> None:
     )
 
 
+# The record's campaign, organisation and who logged it are set by the portal from who is
+# signed in, never typed, and a repeated submission key is caught below: asking the database
+# about each again before saving would only cost (it refuses a missing one or a repeated key).
+_NOT_ASKED_AGAIN = ["campaign", "organisation", "logged_by", "submission_key"]
+
 RESUBMISSION_MINUTES = 10
 COMPARED_FIELDS = [
     "activity_type",
@@ -117,9 +122,10 @@ def log_activity(
             activity.logged_by = actor
             activity.submission_key = submission_key
             _store_evidence(activity, evidence, stored)
-            activity.full_clean(exclude=["evidence"])
+            activity.full_clean(exclude=["evidence", *_NOT_ASKED_AGAIN])
             activity.save()
-            activity.materials.set(materials, through_defaults=_used_by(activity))
+            # A new record has no links yet to compare with (as set() would).
+            activity.materials.add(*materials, through_defaults=_used_by(activity))
             _save_revision(activity, actor=actor)
             record(
                 AuditEntry.Action.ACTIVITY_LOGGED,
@@ -157,7 +163,7 @@ def update_activity(
                 "saved. Reload the page to see their version, then make your changes again."
             )
         _store_evidence(activity, evidence, stored)
-        activity.full_clean(exclude=["evidence"])
+        activity.full_clean(exclude=["evidence", *_NOT_ASKED_AGAIN])
         activity.revision = F("revision") + 1
         activity.save()
         activity.refresh_from_db(fields=["revision"])
