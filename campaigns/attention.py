@@ -1,14 +1,17 @@
 """What needs a person's attention, gathered for their home page in a fixed number of queries.
 
 The ORM takes longer to build a query of the visibility rules than the database takes to answer
-it, so the material that needs attention comes in one query asking everything at once, and the
-campaigns' whole-toolkit downloads come with the campaigns.
+it, so the material that needs attention comes in two queries, their SQL built once (lib.
+precompiled): the pieces the page names, and what is new, counted by campaign (a national
+campaign's admin may have thousands of new pieces, and the page shows how many). The campaigns'
+whole-toolkit downloads come with the campaigns.
 """
 
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, DateTimeField, Exists, F, Min, OuterRef, Q, Subquery
+from django.db.models import CharField, Count, DateTimeField, Exists, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from campaigns.models import (
@@ -64,11 +67,10 @@ def attention_for(user) -> Attention:
             material.owner_organisation_id in user.organisation_ids
         ):
             attention.changes_requested.append(material)
-        if _is_new(material, now):
-            attention.new_material[material.campaign_id] += 1
         if material.downloaded_alone and not material.logged:
             attention.unlogged_downloads.append(material)
     del attention.unlogged_downloads[UNLOGGED_SHOWN:]
+    attention.new_material = _new_by_campaign(user, now)
 
     # The whole toolkit as one ZIP is one prompt, until the organisation logs any activity in
     # the campaign after the person's latest ZIP.
@@ -134,12 +136,11 @@ _LOGGED_SINCE = PrecompiledExpression(
 
 
 def _material(user, now) -> list[Material]:
-    """The material, not withdrawn, that needs the person's attention, by campaign and title:
-    their organisation's sent back for changes, what is new since they last saw its campaign's
-    toolkit, and what they downloaded on its own but their organisation has not logged using.
+    """The material, not withdrawn, that needs the person's attention piece by piece, by
+    campaign and title: their organisation's sent back for changes, and what they downloaded on
+    its own but their organisation has not logged using.
 
-    Each comes with its latest version's status (`latest_status`), when it was approved
-    (`approved_at`), when the person last saw its toolkit (`seen_at`), and whether it is one they
+    Each comes with its latest version's status (`latest_status`), and whether it is one they
     downloaded on its own (`downloaded_alone`) and their organisation logged (`logged`).
     """
     organisation_ids = user.organisation_ids
@@ -149,59 +150,94 @@ def _material(user, now) -> list[Material]:
         owner_organisation_id__in=organisation_ids,
         latest_status=MaterialVersion.Status.CHANGES_REQUESTED,
     )
-    new = (
-        _available(now)
-        & Q(approved_at__isnull=False)
-        & (
-            Q(seen_at__isnull=True)
-            | Q(approved_at__gt=F("seen_at"))
-            | Q(release_at__gt=F("seen_at"))
-        )
-    )
     return list(
-        Material.objects.visible_to(user, now=now)
-        .filter(withdrawn_at__isnull=True)
-        .filter(_MAY_NEED_ATTENTION.expression(None, [user.pk], organisation_ids))
+        _not_withdrawn(user, now, _MAY_BE_ACTED_ON.expression(None, [user.pk], organisation_ids))
         .annotate(
             latest_status=_LATEST_STATUS.expression(None),
-            approved_at=_APPROVED_AT.expression(None),
-            seen_at=_SEEN_AT.expression(None, [user.pk]),
             downloaded_alone=_DOWNLOADED_ALONE.expression(None, [user.pk]),
             logged=_LOGGED.expression(None, organisation_ids),
         )
-        .filter(sent_back | new | Q(downloaded_alone=True, logged=False))
+        .filter(sent_back | Q(downloaded_alone=True, logged=False))
         .only("title", "campaign_id", "owner_organisation_id", "release_at", "expires_at")
         .order_by("campaign__name", "title", "pk")
     )
 
 
-def _may_need_attention(database, moment, user_ids, organisation_ids) -> Q:
-    """A few of a campaign's thousands of pieces, among them all that _material picks, each
-    part found from an index rather than by asking every piece: sent back to the person's
-    organisations; approved or released since the earliest of their visits to a toolkit, or in
-    a campaign whose toolkit they have not seen; downloaded on its own by them."""
+def _new_by_campaign(user, now) -> Counter:
+    """How many pieces of each campaign are new to the person: approved and available, and
+    approved or released since they last saw its toolkit (or in one whose toolkit they have not
+    seen). Counted by the database: a national campaign's admin may have thousands."""
+    if not user.organisation_ids:
+        return Counter()
+    return Counter(
+        dict(
+            _not_withdrawn(user, now, _MAY_BE_NEW.expression(None, [user.pk]))
+            .filter(_available(now), _NEW.expression(None, [user.pk]))
+            .order_by()
+            .values_list("campaign_id")
+            .annotate(count=Count("pk"))
+        )
+    )
+
+
+def _new(database, moment, user_ids) -> Exists:
+    """Approved, and not seen in its toolkit since it was approved and released."""
+    # Each piece's version and the person's visit asked once: asked as values to compare,
+    # each was asked again for each comparison, of each of a national campaign's pieces.
+    approved = _versions().filter(status=MaterialVersion.Status.APPROVED, decided_at__isnull=False)
+    seen_since = CampaignVisit.objects.filter(
+        user_id__in=user_ids,
+        campaign=OuterRef(OuterRef("campaign")),
+        last_seen_at__gte=Greatest(
+            OuterRef("decided_at"),
+            Coalesce(OuterRef(OuterRef("release_at")), OuterRef("decided_at")),
+        ),
+    )
+    return Exists(approved.filter(~Exists(seen_since)))
+
+
+def _not_withdrawn(user, now, candidates):
+    """The person's material, not withdrawn, among the candidates (a few of a campaign's
+    thousands of pieces, found from indexes rather than by asking every piece)."""
+    return (
+        Material.objects.visible_to(user, now=now)
+        .filter(withdrawn_at__isnull=True)
+        .filter(candidates)
+    )
+
+
+def _may_be_acted_on(database, moment, user_ids, organisation_ids) -> Q:
+    """Among them all that _material picks: sent back to the person's organisations, or
+    downloaded on its own by them."""
+    return Q(
+        pk__in=MaterialVersion.objects.filter(
+            status=MaterialVersion.Status.CHANGES_REQUESTED,
+            material__owner_organisation_id__in=organisation_ids,
+        )
+        .order_by()
+        .values("material")
+    ) | Q(
+        pk__in=Download.objects.filter(user_id__in=user_ids, in_toolkit_zip=False)
+        .order_by()
+        .values("material")
+    )
+
+
+def _may_be_new(database, moment, user_ids) -> Q:
+    """Among them all that _new_by_campaign counts: approved or released since the earliest of
+    the person's visits to a toolkit, or in a campaign whose toolkit they have not seen."""
     visits = CampaignVisit.objects.filter(user_id__in=user_ids).order_by()
     earliest_visit = visits.values("user").annotate(earliest=Min("last_seen_at")).values("earliest")
-    versions = MaterialVersion.objects.order_by()
     return (
         Q(
-            pk__in=versions.filter(
-                status=MaterialVersion.Status.CHANGES_REQUESTED,
-                material__owner_organisation_id__in=organisation_ids,
-            ).values("material")
-        )
-        | Q(
-            pk__in=versions.filter(
+            pk__in=MaterialVersion.objects.filter(
                 status=MaterialVersion.Status.APPROVED, decided_at__gt=Subquery(earliest_visit)
-            ).values("material")
-        )
-        | Q(release_at__gt=Subquery(earliest_visit))
-        | ~Q(campaign_id__in=visits.values("campaign"))
-        | Q(
-            pk__in=Download.objects.filter(user_id__in=user_ids, in_toolkit_zip=False)
+            )
             .order_by()
             .values("material")
         )
+        | Q(release_at__gt=Subquery(earliest_visit))
+        | ~Q(campaign_id__in=visits.values("campaign"))
     )
 
 
@@ -228,33 +264,18 @@ def _logged(database, moment, organisation_ids):
     )
 
 
-# What _material asks of each piece of material, each subquery's SQL built once per shape (lib.
-# precompiled): building and compiling them cost the ORM six times what the database takes to
-# answer the whole query.
+# What _material and _new_by_campaign ask of each piece of material, each subquery's SQL built
+# once per shape (lib.precompiled): building and compiling them cost the ORM six times what the
+# database takes to answer the whole query.
 _LATEST_STATUS = PrecompiledExpression(
     Material,
     lambda database, moment: Subquery(_versions().order_by("-number").values("status")[:1]),
     output_field=CharField(),
 )
-# A material has at most one approved version.
-_APPROVED_AT = PrecompiledExpression(
-    Material,
-    lambda database, moment: Subquery(
-        _versions().filter(status=MaterialVersion.Status.APPROVED).values("decided_at")[:1]
-    ),
-    output_field=DateTimeField(),
-)
-_SEEN_AT = PrecompiledExpression(
-    Material,
-    lambda database, moment, user_ids: Subquery(
-        CampaignVisit.objects.filter(user_id__in=user_ids, campaign=OuterRef("campaign"))
-        .order_by()
-        .values("last_seen_at")[:1]
-    ),
-    output_field=DateTimeField(),
-)
 _DOWNLOADED_ALONE = PrecompiledExpression(Material, _downloaded_alone)
-_MAY_NEED_ATTENTION = PrecompiledExpression(Material, _may_need_attention)
+_MAY_BE_ACTED_ON = PrecompiledExpression(Material, _may_be_acted_on)
+_MAY_BE_NEW = PrecompiledExpression(Material, _may_be_new)
+_NEW = PrecompiledExpression(Material, _new)
 _LOGGED = PrecompiledExpression(Material, _logged)
 
 
@@ -262,12 +283,3 @@ def _available(now) -> Q:
     return (Q(release_at__isnull=True) | Q(release_at__lte=now)) & (
         Q(expires_at__isnull=True) | Q(expires_at__gt=now)
     )
-
-
-def _is_new(material: Material, now) -> bool:
-    """Approved and available, and approved or released since the person last saw its toolkit."""
-    approved = material.approved_at
-    if approved is None or not material.is_released(now) or material.is_expired(now):
-        return False
-    came = max(approved, material.release_at) if material.release_at else approved
-    return material.seen_at is None or came > material.seen_at

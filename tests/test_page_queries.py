@@ -24,10 +24,10 @@ PAGES = {
             *FLOOR,
             "the campaigns they take part in, with lead and region, and when they last "
             "downloaded each one's whole toolkit and whether activity was logged since",
-            # One query for all three: the visibility rules cost more to build than to answer.
-            "the material needing their attention: their organisation's sent back for changes, "
-            "what is new since they last saw its toolkit, what they downloaded but have not "
-            "logged using",
+            "the material needing their attention piece by piece: their organisation's sent "
+            "back for changes, what they downloaded but have not logged using",
+            # Counted, not read: a national campaign's admin may have thousands.
+            "what is new since they last saw each campaign's toolkit, counted by campaign",
             "withdrawal notices not yet dismissed",
         ],
     ),

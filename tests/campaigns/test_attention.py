@@ -111,3 +111,18 @@ def test_a_toolkit_downloaded_is_asked_about_in_its_own_campaign_only(
     text = attention_text(client)
     assert f"You downloaded the toolkit of {second}: log how you used it" in text
     assert f"the toolkit of {campaign}" not in text
+
+
+def test_a_toolkit_never_seen_counts_what_is_approved_and_available_there(
+    client_for, campaign, police_officer, charity_admin
+):
+    now = timezone.now()
+    make_material(campaign, title="Approved")
+    make_material(campaign, title="Released", release_at=now - timedelta(hours=1))
+    make_material(campaign, title="Waiting for review", approved=False)
+    make_material(campaign, title="Expired", expires_at=now - timedelta(hours=1))
+    make_material(campaign, title="Withdrawn", withdrawn_at=now, withdrawal_reason="Out of date")
+    # The campaign's admin may see what is not yet released: it is not new until it is.
+    make_material(campaign, title="Released tomorrow", release_at=now + timedelta(days=1))
+    assert "2 new items of material" in attention_text(client_for(police_officer))
+    assert "2 new items of material" in attention_text(client_for(charity_admin))
