@@ -107,13 +107,13 @@ PAGES = {
             *FLOOR,
             "the campaign, if visible to them",
             "the partners with their organisations (launch dates, and the visits table)",
-            # The region's areas, channels and figures, read once for the effect, the area
-            # table and the chart (campaigns/impact/figures.py).
+            # What the effect, the area table, the chart and the table's presets are worked out
+            # from, kept until one changes (campaigns/impact/report.py): the figures and the
+            # years with a whole year's figure are read only when it is worked out again.
+            "the stamp of the region's figures",
             "the region's force areas",
             "the channels the region has figures for",
-            "the figures over the effect's windows and the table's",
             "their records by month (the timeline)",
-            "the years with a whole year's figure (the table's presets)",
             "their records by partner (beside the visits their links brought)",
             "help-page visits by partner and medium",
         ],

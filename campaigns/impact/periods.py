@@ -111,6 +111,14 @@ class Note(str):
         note.label, note.channel, note.span = label, channel, span
         return note
 
+    def __getnewargs_ex__(self) -> tuple[tuple, dict]:
+        # Kept in the cache with the report it is part of (campaigns.impact.report).
+        return (str(self), self.area_id), {
+            "label": self.label,
+            "channel": self.channel,
+            "span": self.span,
+        }
+
 
 @dataclass
 class Coverage:

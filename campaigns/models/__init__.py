@@ -11,7 +11,13 @@ from campaigns.models.activity import (
 from campaigns.models.campaigns import Campaign, CampaignPartner, CampaignVisit
 from campaigns.models.downloads import Download, ReleaseNotice, WithdrawalNotice
 from campaigns.models.exports import Export
-from campaigns.models.figures import Channel, FigureChange, FigureImport, HelpSeekerFigure
+from campaigns.models.figures import (
+    Channel,
+    FigureChange,
+    FigureImport,
+    HelpSeekerFigure,
+    RegionFiguresStamp,
+)
 from campaigns.models.localised import (
     GeneratedVersion,
     LocalisedMaterial,
@@ -34,6 +40,7 @@ __all__ = [
     "LocalisedTemplate",
     "PartnerVisits",
     "HelpSeekerFigure",
+    "RegionFiguresStamp",
     "Material",
     "MaterialVersion",
     "Campaign",

@@ -193,6 +193,31 @@ class HelpSeekerFigure(models.Model):
                 )
 
 
+class RegionFiguresStamp(models.Model):
+    """A value that changes whenever any of a region's help-seeker figures is added, changed or
+    removed, kept by the database (triggers of migration 0019, so every write counts: a form,
+    the admin, an import, a bulk load or plain SQL). Reports worked out from a region's figures
+    are kept under it (campaigns.impact.report) and worked out again once it changes. A region
+    with no row has had no figure written since the triggers were made (its stamp is 0)."""
+
+    # Without a constraint: the triggers write a stamp as the figures go, also while a whole
+    # database is emptied, region and all; a stamp left for a region gone is never read.
+    region = models.OneToOneField(
+        Region,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="+",
+    )
+    # Random rather than counted: a restored database, or a transaction rolled back, can come
+    # back to an earlier count with other figures; to an earlier random value only by a chance
+    # of about one in 2**53.
+    stamp = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.region}: {self.stamp}"
+
+
 class FigureChange(models.Model):
     """What one committed import did to one figure, so the import can be undone as a whole."""
 

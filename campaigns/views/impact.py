@@ -8,7 +8,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from agencies.models import Region
 from audit.models import AuditEntry
 from audit.services import record
 from campaigns import charts
@@ -27,16 +26,12 @@ from campaigns.impact.disclosure import (
 )
 from campaigns.impact.effect import (
     DID_METHOD,
-    MONTHLY,
-    Periods,
     area_launch_dates,
-    campaign_effect,
-    figures_window,
 )
-from campaigns.impact.figures import RegionFigures, region_figures
 from campaigns.impact.periods import Window, add_months
+from campaigns.impact.report import ImpactFigures, impact_figures
 from campaigns.impact.uncertainty import METHOD
-from campaigns.models import ActivityMonthlyTotal, Campaign, HelpSeekerFigure
+from campaigns.models import ActivityMonthlyTotal, Campaign
 from campaigns.services.visits import visits_by_partner
 from lib.addresses import client_address
 from lib.spreadsheets import add_sheet, csv_response, new_workbook, xlsx_response
@@ -44,23 +39,6 @@ from lib.spreadsheets import add_sheet, csv_response, new_workbook, xlsx_respons
 
 def last_whole_month_end() -> date:
     return timezone.localdate().replace(day=1) - timedelta(days=1)
-
-
-def published_years(region: Region) -> list[int]:
-    """Years with a figure covering exactly that year (such as the South West's 2017)."""
-    # Compared as text ("2017-01-01"): taking the month and day out of every figure's dates is
-    # a function call per figure (on SQLite, in Python), over ten years of a region's months.
-    return sorted(
-        {
-            start.year
-            for start, end in HelpSeekerFigure.objects.filter(
-                region=region, period_start__endswith="-01-01", period_end__endswith="-12-31"
-            )
-            .order_by()
-            .values_list("period_start", "period_end")
-            if end == date(start.year, 12, 31)
-        }
-    )
 
 
 def _timeline(campaign: Campaign) -> list[date]:
@@ -77,12 +55,8 @@ def _timeline(campaign: Campaign) -> list[date]:
     return months
 
 
-def _is_calendar_month(figure: HelpSeekerFigure) -> bool:
-    return figure.period_start.day == 1 and Periods.of(figure) == MONTHLY
-
-
 def help_seekers_chart(
-    campaign: Campaign, months: list[date], own_areas: set[int] | None, loaded: RegionFigures
+    campaign: Campaign, months: list[date], own_areas: set[int] | None, figures: ImpactFigures
 ):
     """People seeking help each month, per area (admins) or own areas and the region's total
     (partners), with the launch marked. Only monthly figures: a yearly one is never split.
@@ -91,23 +65,16 @@ def help_seekers_chart(
     table, so that the chart and the table together cannot give the small count away.
     """
     region = campaign.region
-    index = {month: number for number, month in enumerate(months)}
-    shown = Window(months[0], add_months(months[-1], 1) - timedelta(days=1))
-    figures = [
-        figure
-        for figure in loaded.figures
-        if shown.holds(figure.period_start, figure.period_end) and _is_calendar_month(figure)
-    ]
+    names = {row.force_area.pk: row.force_area.name for row in figures.table.rows if row.force_area}
     # For each line, each month's figures: a point is their sum as the viewer may see it.
     parts: dict[str, list[list[int]]] = {}
     region_parts: list[list[int]] = [[] for _ in months]
-    for figure in figures:
-        position = index[figure.period_start]
-        region_parts[position].append(figure.count)
-        if own_areas is not None and figure.force_area_id not in own_areas:
+    for area_id, area_months in figures.monthly.items():
+        for position, counts in enumerate(area_months):
+            region_parts[position].extend(counts)
+        if own_areas is not None and area_id not in own_areas:
             continue
-        label = figure.force_area.name if figure.force_area else "Area not given"
-        parts.setdefault(label, [[] for _ in months])[position].append(figure.count)
+        parts[names.get(area_id, "Area not given")] = area_months
     exact = own_areas is None
 
     def line(months_parts: list[list[int]]) -> list[int | None]:
@@ -116,7 +83,7 @@ def help_seekers_chart(
     series = [(name, line(values)) for name, values in sorted(parts.items())]
     if not exact:
         series.append((f"Total for {region}", line(region_parts)))
-    chart = charts.line_chart(
+    return charts.line_chart(
         title="People seeking help each month",
         description=f"Monthly help-seekers in {region}, by area, with the campaign's launch on "
         f"{campaign.launch_date:%d %B %Y} marked. The figures are in the table below.",
@@ -124,7 +91,6 @@ def help_seekers_chart(
         series=series,
         marker=campaign.launch_date,
     )
-    return chart, any(figure.is_illustrative for figure in figures)
 
 
 def activity_by_month(user, campaign: Campaign) -> dict[date, int]:
@@ -171,8 +137,8 @@ def campaign_impact(request: HttpRequest, slug: str) -> HttpResponse:
     if campaign.region is None:
         return render(request, "campaigns/impact.html", context)
 
-    # The partners, the region's areas and its figures are read once for the whole page: the
-    # effect's span holds the timeline, and the table's window is added to it.
+    # The partners are read once for the whole page, and what is worked out from the region's
+    # figures is kept until they change (campaigns.impact.report).
     partners = list(
         campaign.partners.order_by("organisation__name").values_list(
             "organisation_id", "organisation__name", "organisation__force_area_id", "launch_date"
@@ -183,11 +149,12 @@ def campaign_impact(request: HttpRequest, slug: str) -> HttpResponse:
     window = Window.whole_months(
         data.get("table_from") or default_table.start, data.get("table_to") or default_table.end
     )
-    loaded = region_figures(campaign.region, [figures_window(campaign, months, launches), window])
-    effect = campaign_effect(campaign, months=months, launches=launches, loaded=loaded)
-    table = loaded.area_table(window)
     timeline = _timeline(campaign)
-    people_chart, chart_illustrative = help_seekers_chart(campaign, timeline, own_areas, loaded)
+    figures = impact_figures(
+        campaign, months=months, window=window, launches=launches, timeline=timeline
+    )
+    effect, table = figures.effect, figures.table
+    people_chart = help_seekers_chart(campaign, timeline, own_areas, figures)
     shown_effect = present_effect(effect, exact=exact, own_areas=own_areas)
     total = next(row for row in shown_effect if row.kind == "total")
     areas = [row for row in shown_effect if row.kind != "total"]
@@ -221,8 +188,10 @@ def campaign_impact(request: HttpRequest, slug: str) -> HttpResponse:
             "table_rows": present_area_table(table, exact=exact, own_areas=own_areas),
             "people_chart": people_chart,
             "activity_chart": activity_chart(request.user, campaign, timeline),
-            "illustrative": effect.illustrative or table.illustrative or chart_illustrative,
-            "presets": _presets(campaign),
+            "illustrative": effect.illustrative
+            or table.illustrative
+            or figures.monthly_illustrative,
+            "presets": _presets(campaign, figures.published_years),
             "partner_visits": visits_by_partner(
                 campaign,
                 organisation_ids=None if exact else request.user.organisation_ids,
@@ -286,7 +255,7 @@ def months_before_launch_month(launch: date, months: int) -> Window:
     return Window(add_months(first, -months), first - timedelta(days=1))
 
 
-def _presets(campaign: Campaign) -> list[tuple[str, str]]:
+def _presets(campaign: Campaign, published_years: list[int]) -> list[tuple[str, str]]:
     """Quick choices of period for the area table, as query strings."""
 
     def query(window: Window) -> str:
@@ -297,6 +266,6 @@ def _presets(campaign: Campaign) -> list[tuple[str, str]]:
     end = min(last_whole_month_end(), campaign.end_date or last_whole_month_end())
     if end >= launch:
         presets.append(("Since launch", query(Window.whole_months(launch, end))))
-    for year in published_years(campaign.region):
+    for year in published_years:
         presets.append((str(year), query(Window(date(year, 1, 1), date(year, 12, 31)))))
     return presets

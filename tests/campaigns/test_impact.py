@@ -270,3 +270,94 @@ def test_a_partner_of_a_regional_body_sees_only_the_regions_totals(
         .context["table_rows"]
     )
     assert [row.label for row in rows] == ["Total for South West England"]
+
+
+# --- What is worked out from the figures, kept until they change (campaigns/impact/report.py) --
+
+
+def stamp(region) -> int:
+    from campaigns.models import RegionFiguresStamp
+
+    return RegionFiguresStamp.objects.filter(region=region).values_list("stamp", flat=True).first()
+
+
+def test_every_way_of_writing_a_figure_changes_its_regions_stamp(region, channels):
+    from agencies.models import Region
+
+    area = make_force_area("Devon and Cornwall", region)
+    elsewhere = Region.objects.create(name="Wales", slug="wales")
+    seen = [stamp(region)]
+
+    def changed() -> None:
+        seen.append(stamp(region))
+        assert seen[-1] is not None and seen[-1] != seen[-2]
+
+    one = figure(region, area, channels["website"], date(2026, 1, 1), date(2026, 1, 31), 10)
+    changed()
+    one.count = 11
+    one.save()
+    changed()
+    HelpSeekerFigure.objects.filter(pk=one.pk).update(count=12)
+    changed()
+    HelpSeekerFigure.objects.bulk_create(
+        [
+            HelpSeekerFigure(
+                region=region,
+                channel=channels["helpline"],
+                period_start=date(2026, 1, 1),
+                period_end=date(2026, 1, 31),
+                count=3,
+            )
+        ]
+    )
+    changed()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE campaigns_helpseekerfigure SET count = 13 WHERE id = %s", [one.pk])
+    changed()
+    one.delete()
+    changed()
+    figure(elsewhere, None, channels["website"], date(2026, 1, 1), date(2026, 1, 31), 5)
+    assert stamp(region) == seen[-1], "another region's figure leaves this one's work kept"
+
+
+def page_text(client, url) -> str:
+    # The page's main part: the head's tokens differ from one response to the next.
+    page = client.get(url).content.decode()
+    return page[page.index("<main") : page.index("</main>")]
+
+
+def test_work_kept_for_an_admin_shows_a_partner_only_what_they_may_see(
+    client_for, charity_admin, police_officer, small_numbers, campaign
+):
+    from django.core.cache import cache
+
+    url = impact(campaign, table_from="2026-03", table_to="2026-05")
+    worked_out_for_them = page_text(client_for(police_officer), url)
+    cache.clear()
+    assert "Wiltshire" in page_text(client_for(charity_admin), url)
+    partner = client_for(police_officer)  # signed in again: one test client
+    with CaptureQueriesContext(connection) as queries:
+        kept = page_text(partner, url)
+    assert not [q for q in queries if q["sql"].startswith('SELECT "campaigns_helpseekerfigure".')]
+    assert kept == worked_out_for_them
+    assert '<th scope="row">Wiltshire' not in kept
+    assert "fewer than 5" in kept
+
+
+def test_a_figure_an_area_or_a_launch_changed_after_a_visit_shows_at_the_next(
+    client_for, charity_admin, small_numbers, campaign
+):
+    client = client_for(charity_admin)
+    url = impact(campaign, table_from="2026-03", table_to="2026-05")
+    assert ">43<" in page_text(client, url)
+    # A plain UPDATE: no model code runs, the database's trigger changes the stamp.
+    HelpSeekerFigure.objects.filter(force_area=small_numbers, count=40).update(count=50)
+    assert ">53<" in page_text(client, url)
+    small_numbers.name = "Avon and Somerset Constabulary area"
+    small_numbers.save()
+    assert "Avon and Somerset Constabulary area" in page_text(client, url)
+    before = page_text(client, url)
+    assert "launched later" not in before
+    # Its partners there (the force and the council) launch a month after the campaign.
+    CampaignPartner.objects.filter(campaign=campaign).update(launch_date=date(2026, 7, 1))
+    assert "launched later" in page_text(client, url)

@@ -1,0 +1,173 @@
+"""What the impact page works out from a region's figures, worked out once for each state of
+them and kept in the shared cache.
+
+A national campaign's page reads thousands of figures (47 months of 45 areas' two channels at
+100 times the seeds' scale) to show a few dozen sums: reading and adding them was most of the
+page's time, the same for every visit until a figure changes. The work is kept under a key made
+of everything it is worked out from:
+
+- the region's figures, through their stamp (campaigns.models.RegionFiguresStamp), which the
+  database changes in the same transaction as any figure written, however it is written. The
+  stamp is read before the figures, so work kept under a stamp is never older than it;
+- the region's force areas and the channels it has figures for, as they are named now;
+- the campaign's launch, its areas' own launches, the windows asked for and the months of the
+  timeline (which move with today);
+- the code of campaigns.impact, so that a release that changes how figures are worked out does
+  not read what the one before kept.
+
+Nothing here depends on who is looking: what a partner may see of it (small numbers, other
+areas' detail) is decided afterwards, for each person (campaigns.impact.disclosure).
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.core.cache import cache
+
+from agencies.models import ForceArea
+from campaigns.impact.areas import AreaTable
+from campaigns.impact.effect import MONTHLY, Effect, Periods, campaign_effect, figures_window
+from campaigns.impact.figures import region_channels, region_figures
+from campaigns.impact.periods import Window, add_months
+from campaigns.models import Campaign, Channel, HelpSeekerFigure, RegionFiguresStamp
+
+# Long enough to serve a day of visits; a new stamp or any other part of the key changing
+# leaves the old entry unused until it expires.
+KEPT_SECONDS = 24 * 60 * 60
+
+_CODE = hashlib.sha256(
+    b"".join(path.read_bytes() for path in sorted(Path(__file__).parent.glob("*.py")))
+).hexdigest()[:16]
+
+
+@dataclass
+class ImpactFigures:
+    effect: Effect | None
+    table: AreaTable
+    # For each force area (None: area not given), each month of the timeline's monthly counts
+    # (one per channel): the help-seekers chart's points, before what a viewer may see.
+    monthly: dict[int | None, list[list[int]]]
+    monthly_illustrative: bool
+    # Years with a figure covering exactly that year (such as the South West's 2017).
+    published_years: list[int]
+
+
+def impact_figures(
+    campaign: Campaign,
+    *,
+    months: int,
+    window: Window,
+    launches: dict[int, date],
+    timeline: list[date],
+) -> ImpactFigures:
+    """The effect over `months`, the area table over `window`, the monthly counts over the
+    timeline and the published years, for a campaign with a region: from the cache when
+    nothing they are worked out from has changed (4 queries), else worked out (6)."""
+    region = campaign.region
+    stamp = (
+        RegionFiguresStamp.objects.filter(region=region).values_list("stamp", flat=True).first()
+        or 0
+    )
+    areas = list(region.force_areas.order_by("name"))
+    channels = region_channels(region)
+    key = _key(campaign, stamp, areas, channels, months, window, launches, timeline)
+    found = cache.get(key)
+    if found is None:
+        found = _work_out(campaign, areas, channels, months, window, launches, timeline)
+        if found.effect is not None:
+            found.effect.campaign = None  # the campaign is the caller's, as it is now
+        cache.set(key, found, KEPT_SECONDS)
+    if found.effect is not None:
+        found.effect.campaign = campaign
+    return found
+
+
+def _key(
+    campaign: Campaign,
+    stamp: int,
+    areas: list[ForceArea],
+    channels: list[Channel],
+    months: int,
+    window: Window,
+    launches: dict[int, date],
+    timeline: list[date],
+) -> str:
+    region = campaign.region
+    parts = (
+        campaign.pk,
+        campaign.launch_date,
+        (region.pk, region.name, stamp),
+        [(area.pk, area.name) for area in areas],
+        [(channel.pk, channel.name, channel.slug, channel.position) for channel in channels],
+        months,
+        (window.start, window.end),
+        sorted(launches.items()),
+        tuple(timeline),
+    )
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+    return f"impact:{_CODE}:{digest}"
+
+
+def _work_out(
+    campaign: Campaign,
+    areas: list[ForceArea],
+    channels: list[Channel],
+    months: int,
+    window: Window,
+    launches: dict[int, date],
+    timeline: list[date],
+) -> ImpactFigures:
+    # The effect's span holds the timeline, and the table's window is added to it.
+    loaded = region_figures(
+        campaign.region,
+        [figures_window(campaign, months, launches), window],
+        areas=areas,
+        channels=channels,
+    )
+    effect = campaign_effect(campaign, months=months, launches=launches, loaded=loaded)
+    index = {month: number for number, month in enumerate(timeline)}
+    monthly: dict[int | None, list[list[int]]] = {}
+    illustrative = False
+    # A campaign launching more than a year from now has no timeline yet.
+    shown = (
+        Window(timeline[0], add_months(timeline[-1], 1) - timedelta(days=1)) if timeline else None
+    )
+    for figure in loaded.figures if shown else []:
+        # Only monthly figures: a yearly one is never split.
+        if not shown.holds(figure.period_start, figure.period_end) or not _is_calendar_month(
+            figure
+        ):
+            continue
+        area_months = monthly.setdefault(figure.force_area_id, [[] for _ in timeline])
+        area_months[index[figure.period_start]].append(figure.count)
+        illustrative = illustrative or figure.is_illustrative
+    return ImpactFigures(
+        effect,
+        loaded.area_table(window),
+        monthly,
+        illustrative,
+        published_years(campaign.region),
+    )
+
+
+def _is_calendar_month(figure) -> bool:
+    return figure.period_start.day == 1 and Periods.of(figure) == MONTHLY
+
+
+def published_years(region) -> list[int]:
+    """Years with a figure covering exactly that year (such as the South West's 2017)."""
+    # Compared as text ("2017-01-01"): taking the month and day out of every figure's dates is
+    # a function call per figure (on SQLite, in Python), over ten years of a region's months.
+    return sorted(
+        {
+            start.year
+            for start, end in HelpSeekerFigure.objects.filter(
+                region=region, period_start__endswith="-01-01", period_end__endswith="-12-31"
+            )
+            .order_by()
+            .values_list("period_start", "period_end")
+            if end == date(start.year, 12, 31)
+        }
+    )
