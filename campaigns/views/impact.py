@@ -41,7 +41,7 @@ def last_whole_month_end() -> date:
     return timezone.localdate().replace(day=1) - timedelta(days=1)
 
 
-def _timeline(campaign: Campaign) -> list[date]:
+def timeline_months(campaign: Campaign) -> list[date]:
     first = add_months(campaign.launch_date.replace(day=1), -12)
     last = min(
         add_months(campaign.launch_date.replace(day=1), 12), last_whole_month_end().replace(day=1)
@@ -149,7 +149,7 @@ def campaign_impact(request: HttpRequest, slug: str) -> HttpResponse:
     window = Window.whole_months(
         data.get("table_from") or default_table.start, data.get("table_to") or default_table.end
     )
-    timeline = _timeline(campaign)
+    timeline = timeline_months(campaign)
     figures = impact_figures(
         campaign, months=months, window=window, launches=launches, timeline=timeline
     )
