@@ -8,7 +8,18 @@ from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections, models, transaction
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Coalesce, Greatest, Lower
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -240,18 +251,19 @@ class MaterialQuerySet(models.QuerySet):
         """Material approved, or released, after the moment (None: ever), annotated with when
         it became new (`new_at`): Material.is_new_since in SQL, with also what will be released
         later."""
-        approved_at = Subquery(
-            MaterialVersion.objects.filter(
-                material=OuterRef("pk"), status=MaterialVersion.Status.APPROVED
-            )
-            .order_by()
-            .values("decided_at")[:1]
-        )
+        # Joined, not asked per piece: a value asked of a subquery is asked again wherever it
+        # is used, four times for each of a national campaign's pieces. A piece has at most one
+        # approved version (campaigns_materialversion_one_approved), so the join adds no rows.
+        approved_at = F("approved_version__decided_at")
         approved = (
             self.filter(withdrawn_at__isnull=True)
-            .annotate(approved_at=approved_at)
-            .filter(approved_at__isnull=False)
-            .annotate(new_at=Greatest("approved_at", Coalesce("release_at", "approved_at")))
+            .annotate(
+                approved_version=FilteredRelation(
+                    "versions", condition=Q(versions__status=MaterialVersion.Status.APPROVED)
+                )
+            )
+            .filter(approved_version__decided_at__isnull=False)
+            .annotate(new_at=Greatest(approved_at, Coalesce("release_at", approved_at)))
         )
         return approved if moment is None else approved.filter(new_at__gt=moment)
 

@@ -328,3 +328,30 @@ def test_the_toolkit_is_404_outside_the_campaign(client_for, campaign, who, requ
 def test_the_toolkit_needs_sign_in_and_refuses_post(client, client_for, police_officer, campaign):
     assert client.get(toolkit_url(campaign)).status_code == 302
     assert client_for(police_officer).post(toolkit_url(campaign)).status_code == 405
+
+
+def test_material_released_since_the_visit_keeps_its_mark_while_a_filter_hides_it(
+    client_for, police_officer, campaign
+):
+    from campaigns.models import MaterialVersion
+
+    now = timezone.now()
+    client = client_for(police_officer)
+    client.get(toolkit_url(campaign))  # the first visit
+    released = make_material(
+        campaign,
+        kind="suggested_post",
+        text="Words",
+        title="Released post",
+        release_at=now - timedelta(hours=1),
+    )
+    # Approved before the visit: new because it was released since.
+    MaterialVersion.objects.filter(material=released).update(decided_at=now - timedelta(days=3))
+    CampaignVisit.objects.update(last_seen_at=now - timedelta(days=2))
+    make_material(campaign, title="New poster")
+    shown = client.get(toolkit_url(campaign), {"kind": "poster"})
+    assert [material.title for material in shown.context["page"] if material.is_new] == [
+        "New poster"
+    ]
+    again = client.get(toolkit_url(campaign))
+    assert "Released post" in [m.title for m in again.context["page"] if m.is_new]
