@@ -25,6 +25,7 @@ from campaigns.models import (
     Material,
     MaterialVersion,
     PartnerVisits,
+    RegionFiguresStamp,
     ReleaseNotice,
     Tag,
     WithdrawalNotice,
@@ -227,6 +228,18 @@ class ActivityMonthlyTotalAdmin(ReadOnlyAdmin):
     list_filter = ["activity_type"]
     search_fields = ["organisation__name", "campaign__name"]
     list_select_related = ["campaign", "organisation"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RegionFiguresStamp)
+class RegionFiguresStampAdmin(ReadOnlyAdmin):
+    """The stamps the database keeps beside the figures: to read, never to change by hand (the
+    impact page's kept work would not follow)."""
+
+    list_display = ["region", "stamp"]
+    list_select_related = ["region"]
 
     def has_delete_permission(self, request, obj=None):
         return False

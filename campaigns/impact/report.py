@@ -20,10 +20,12 @@ areas' detail) is decided afterwards, for each person (campaigns.impact.disclosu
 """
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+import django
 from django.core.cache import cache
 
 from agencies.models import ForceArea
@@ -37,9 +39,17 @@ from campaigns.models import Campaign, Channel, HelpSeekerFigure, RegionFiguresS
 # leaves the old entry unused until it expires.
 KEPT_SECONDS = 24 * 60 * 60
 
+# The code the work is done by and kept as: this package, the models it keeps instances of, and
+# Django (whose pickled model instances are its own version's).
+_SOURCES = [
+    *sorted(Path(__file__).parent.glob("*.py")),
+    Path(__file__).parents[1] / "models" / "figures.py",
+    Path(__file__).parents[2] / "agencies" / "models.py",
+]
 _CODE = hashlib.sha256(
-    b"".join(path.read_bytes() for path in sorted(Path(__file__).parent.glob("*.py")))
+    django.get_version().encode() + b"".join(path.read_bytes() for path in _SOURCES)
 ).hexdigest()[:16]
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -61,10 +71,12 @@ def impact_figures(
     window: Window,
     launches: dict[int, date],
     timeline: list[date],
+    keep: bool = True,
 ) -> ImpactFigures:
     """The effect over `months`, the area table over `window`, the monthly counts over the
     timeline and the published years, for a campaign with a region: from the cache when
-    nothing they are worked out from has changed (4 queries), else worked out (6)."""
+    nothing they are worked out from has changed (3 queries), else worked out (5) and kept
+    (unless not `keep`: for choices few people make, which would only fill the cache)."""
     region = campaign.region
     stamp = (
         RegionFiguresStamp.objects.filter(region=region).values_list("stamp", flat=True).first()
@@ -73,15 +85,34 @@ def impact_figures(
     areas = list(region.force_areas.order_by("name"))
     channels = region_channels(region)
     key = _key(campaign, stamp, areas, channels, months, window, launches, timeline)
-    found = cache.get(key)
+    found = _kept(key) if keep else None
     if found is None:
         found = _work_out(campaign, areas, channels, months, window, launches, timeline)
-        if found.effect is not None:
-            found.effect.campaign = None  # the campaign is the caller's, as it is now
-        cache.set(key, found, KEPT_SECONDS)
+        if keep:
+            _keep(key, found)
     if found.effect is not None:
         found.effect.campaign = campaign
     return found
+
+
+# The cache out of reach is no reason to refuse the page: the work is done as if nothing were
+# kept, and the failure logged (as Django's cached sessions go to the database then).
+def _kept(key: str) -> ImpactFigures | None:
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("The impact page's kept work could not be read", exc_info=True)
+        return None
+
+
+def _keep(key: str, found: ImpactFigures) -> None:
+    effect = found.effect
+    if effect is not None:
+        effect.campaign = None  # the campaign is the caller's, as it is then
+    try:
+        cache.set(key, found, KEPT_SECONDS)
+    except Exception:
+        logger.warning("The impact page's work could not be kept", exc_info=True)
 
 
 def _key(

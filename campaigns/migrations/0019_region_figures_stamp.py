@@ -30,28 +30,40 @@ SQLITE_DROP = [
 ]
 
 # random() is in [0, 1): the stamp is any of about 2**53 values of a bigint.
+POSTGRES_RANDOM = "(random() * 9000000000000000000)::bigint"
 POSTGRES_STAMP = (
     f"INSERT INTO {STAMPS} (region_id, stamp) "
-    "VALUES ({row}.region_id, (random() * 9000000000000000000)::bigint) "
+    "VALUES ({row}.region_id, " + POSTGRES_RANDOM + ") "
     "ON CONFLICT (region_id) DO UPDATE SET stamp = excluded.stamp;"
 )
 POSTGRES_CREATE = [
     "CREATE FUNCTION campaigns_region_figures_stamp() RETURNS trigger AS $$ BEGIN "
     f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {POSTGRES_STAMP.format(row='OLD')} END IF; "
     f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {POSTGRES_STAMP.format(row='NEW')} END IF; "
+    # Emptied all at once, row triggers do not fire: every region is stamped anew.
+    f"IF TG_OP = 'TRUNCATE' THEN UPDATE {STAMPS} SET stamp = {POSTGRES_RANDOM}; END IF; "
     "RETURN NULL; END $$ LANGUAGE plpgsql",
     f"CREATE TRIGGER campaigns_figure_stamp AFTER INSERT OR UPDATE OR DELETE ON {FIGURES} "
     "FOR EACH ROW EXECUTE FUNCTION campaigns_region_figures_stamp()",
+    f"CREATE TRIGGER campaigns_figure_stamp_emptied AFTER TRUNCATE ON {FIGURES} "
+    "FOR EACH STATEMENT EXECUTE FUNCTION campaigns_region_figures_stamp()",
 ]
 POSTGRES_DROP = [
     f"DROP TRIGGER IF EXISTS campaigns_figure_stamp ON {FIGURES}",
+    f"DROP TRIGGER IF EXISTS campaigns_figure_stamp_emptied ON {FIGURES}",
     "DROP FUNCTION IF EXISTS campaigns_region_figures_stamp()",
 ]
 
 
 def keep_stamps(apps, schema_editor):
+    """A stamp for every region with figures already, then the triggers, in one transaction."""
     vendor = schema_editor.connection.vendor
+    random = POSTGRES_RANDOM if vendor == "postgresql" else "random()"
     with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {STAMPS} (region_id, stamp) SELECT region_id, {random} "  # noqa: S608 (names and expressions written here; no values)
+            f"FROM (SELECT DISTINCT region_id FROM {FIGURES}) AS regions"
+        )
         for statement in POSTGRES_CREATE if vendor == "postgresql" else SQLITE_CREATE:
             cursor.execute(statement)
 

@@ -214,6 +214,11 @@ class RegionFiguresStamp(models.Model):
     # of about one in 2**53.
     stamp = models.BigIntegerField()
 
+    # Not in backups, and not compared with them: loading a backup's figures stamps their
+    # regions anew, which is what it should do (portal/backup.py).
+    kept_by_the_database = True
+    made_anew_by_a_restore = True
+
     def __str__(self) -> str:
         return f"{self.region}: {self.stamp}"
 

@@ -11,6 +11,7 @@ import hashlib
 import io
 import re
 from calendar import monthrange
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -23,7 +24,13 @@ from django.utils import timezone
 from agencies.models import ForceArea, Organisation, Region
 from audit.models import AuditEntry
 from audit.services import record
-from campaigns.models.figures import Channel, FigureChange, FigureImport, HelpSeekerFigure
+from campaigns.models.figures import (
+    Channel,
+    FigureChange,
+    FigureImport,
+    HelpSeekerFigure,
+    RegionFiguresStamp,
+)
 from lib import uploads
 from lib.files import StoredFiles
 from lib.spreadsheets import read_first_sheet
@@ -411,6 +418,23 @@ class ImportRefused(Exception):
     """The import cannot be committed or undone; the message says why."""
 
 
+def _lock_stamps(region_ids: Iterable[int]) -> None:
+    """Every figure written changes its region's stamp (campaigns.models.RegionFiguresStamp), a
+    row the database then keeps locked until the import is saved. Taken first, in the order of
+    their regions, by every import: two imports writing figures of the same regions wait for
+    each other rather than each holding a stamp the other needs (a deadlock, on PostgreSQL)."""
+    ids = sorted(set(region_ids))
+    RegionFiguresStamp.objects.bulk_create(
+        [RegionFiguresStamp(region_id=pk, stamp=0) for pk in ids], ignore_conflicts=True
+    )
+    list(
+        RegionFiguresStamp.objects.select_for_update()
+        .filter(region_id__in=ids)
+        .order_by("region_id")
+        .values_list("pk", flat=True)
+    )
+
+
 def commit_import(figure_import: FigureImport, *, actor, address: str | None = None) -> Preview:
     """Save every row of a previewed import, or none: the file is checked again first, since
     figures may have changed since the preview."""
@@ -422,6 +446,9 @@ def commit_import(figure_import: FigureImport, *, actor, address: str | None = N
             preview = preview_file(SimpleUploadedFile(locked.filename, handle.read()))
         if not preview.ok:
             return preview
+        _lock_stamps(
+            outcome.row.region.pk for outcome in preview.outcomes if outcome.action != "unchanged"
+        )
         now = timezone.now()
         for outcome in preview.outcomes:
             row = outcome.row
@@ -498,6 +525,7 @@ def undo_import(figure_import: FigureImport, *, actor, address: str | None = Non
             raise ImportRefused(
                 "Some of these figures were changed by a later import. Undo the later import first."
             )
+        _lock_stamps(change.figure.region_id for change in changes if change.figure is not None)
         for change in changes:
             if change.figure is None:
                 continue

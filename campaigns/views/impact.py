@@ -74,7 +74,10 @@ def help_seekers_chart(
             region_parts[position].extend(counts)
         if own_areas is not None and area_id not in own_areas:
             continue
-        parts[names.get(area_id, "Area not given")] = area_months
+        # An area since moved to another region is counted with those whose area is not given.
+        line_parts = parts.setdefault(names.get(area_id, "Area not given"), [[] for _ in months])
+        for position, counts in enumerate(area_months):
+            line_parts[position].extend(counts)
     exact = own_areas is None
 
     def line(months_parts: list[list[int]]) -> list[int | None]:
@@ -150,8 +153,15 @@ def campaign_impact(request: HttpRequest, slug: str) -> HttpResponse:
         data.get("table_from") or default_table.start, data.get("table_to") or default_table.end
     )
     timeline = timeline_months(campaign)
+    # Kept for the table's usual window (with any number of months): what nearly every visit
+    # asks for.
     figures = impact_figures(
-        campaign, months=months, window=window, launches=launches, timeline=timeline
+        campaign,
+        months=months,
+        window=window,
+        launches=launches,
+        timeline=timeline,
+        keep=window == default_table,
     )
     effect, table = figures.effect, figures.table
     people_chart = help_seekers_chart(campaign, timeline, own_areas, figures)

@@ -1,6 +1,6 @@
 """The impact page: the area table, the campaign effect, small numbers, partial coverage, charts."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -331,7 +331,7 @@ def test_work_kept_for_an_admin_shows_a_partner_only_what_they_may_see(
 ):
     from django.core.cache import cache
 
-    url = impact(campaign, table_from="2026-03", table_to="2026-05")
+    url = impact(campaign)  # the table's usual window: kept
     worked_out_for_them = page_text(client_for(police_officer), url)
     cache.clear()
     assert "Wiltshire" in page_text(client_for(charity_admin), url)
@@ -361,3 +361,50 @@ def test_a_figure_an_area_or_a_launch_changed_after_a_visit_shows_at_the_next(
     # Its partners there (the force and the council) launch a month after the campaign.
     CampaignPartner.objects.filter(campaign=campaign).update(launch_date=date(2026, 7, 1))
     assert "launched later" in page_text(client, url)
+
+
+def figures_read(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return sum(q["sql"].startswith('SELECT "campaigns_helpseekerfigure".') for q in queries)
+
+
+def test_only_the_tables_usual_window_is_kept(client_for, charity_admin, small_numbers, campaign):
+    client = client_for(charity_admin)
+    usual, chosen = impact(campaign, months=6), impact(campaign, table_from="2026-03")
+    assert [figures_read(client, usual) for _ in range(2)] == [2, 0]
+    # Any other window is worked out each time: the cache is not filled with what few ask for.
+    assert [figures_read(client, chosen) for _ in range(2)] == [2, 2]
+
+
+def test_the_page_works_its_figures_out_when_the_cache_is_out_of_reach(
+    client_for, charity_admin, small_numbers, campaign, settings
+):
+    # Nothing listens on port 9: every read and write of the cache fails.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+        }
+    }
+    client = client_for(charity_admin)
+    url = impact(campaign, table_from="2026-03", table_to="2026-05")
+    assert ">43<" in page_text(client, url)
+    assert ">43<" in page_text(client, impact(campaign))
+
+
+def test_the_chart_counts_an_area_moved_away_with_those_whose_area_is_not_given(
+    client_for, charity_admin, campaign, region, channels
+):
+    from agencies.models import Region
+
+    moved = make_force_area("Moved", region)
+    for start in [date(2026, 3, 1), date(2026, 4, 1)]:
+        end = date(2026, start.month + 1, 1) - timedelta(days=1)
+        figure(region, moved, channels["website"], start, end, 100)
+        figure(region, None, channels["website"], start, end, 7)
+    moved.region = Region.objects.create(name="Wales", slug="wales")
+    moved.save()
+    chart = client_for(charity_admin).get(impact(campaign)).context["people_chart"]
+    line = next(series for series in chart.series if series.name == "Area not given")
+    assert [value for value in line.values if value is not None] == [107, 107]

@@ -614,7 +614,7 @@ def everything() -> dict[str, list]:
     }
     for model in apps.get_models(include_auto_created=True):
         label = model._meta.label
-        if label in rows or model._meta.proxy:
+        if label in rows or model._meta.proxy or getattr(model, "made_anew_by_a_restore", False):
             continue
         values = list(model._base_manager.order_by("pk").values())
         for field in model._meta.concrete_fields:
@@ -692,6 +692,32 @@ def test_a_backup_restores_every_record_and_every_file_into_an_empty_database(
     assert stored_contents() == files_before
     with pytest.raises(CommandError, match="already holds data"):
         call_command("restore_portal", str(folder), stdout=io.StringIO())
+
+
+def test_a_backup_restores_figures_whatever_their_regions_stamps(transactional_db, tmp_path):
+    from campaigns.models import RegionFiguresStamp
+
+    region = make_region("South West England")
+    make_user("someone@example.org")
+    HelpSeekerFigure.objects.create(
+        region=region,
+        force_area=make_force_area("Avon and Somerset", region),
+        channel=Channel.objects.create(name="Website", slug="website"),
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 1, 31),
+        count=10,
+    )
+    before = RegionFiguresStamp.objects.get(region=region).stamp
+    # As for figures written before the stamps were kept: none in the backup.
+    RegionFiguresStamp.objects.all().delete()
+    folder = tmp_path / "backup"
+    call_command("backup_portal", str(folder), stdout=io.StringIO())
+    call_command("flush", interactive=False, verbosity=0)
+    out = io.StringIO()
+    call_command("restore_portal", str(folder), stdout=out)
+    assert "Verified" in out.getvalue()
+    assert HelpSeekerFigure.objects.get().count == 10
+    assert RegionFiguresStamp.objects.get(region=region).stamp not in (before, 0)
 
 
 def test_a_damaged_backup_is_refused(tmp_path, police_officer):
