@@ -672,13 +672,7 @@ def _aggregates(campaign: Campaign, admin: User) -> list[Aggregate]:
         return {key: (n, lasts.get(key[0]), since.get(key[0], 0)) for key, n in got.items()}
 
     def table_portal():
-        table = area_table(region, table_window)
-        return {
-            (row.force_area.pk if row.force_area else None, channel): count
-            for row in table.rows
-            for channel, count in row.counts.items()
-            if count is not None
-        }
+        return _table_counts(area_table(region, table_window))
 
     def table_sql():
         return {
@@ -703,37 +697,13 @@ def _aggregates(campaign: Campaign, admin: User) -> list[Aggregate]:
         )
 
     def kept_table_portal():
-        return {
-            (row.force_area.pk if row.force_area else None, channel): count
-            for row in kept().table.rows
-            for channel, count in row.counts.items()
-            if count is not None
-        }
+        return _table_counts(kept().table)
 
     def kept_effect_portal():
-        return {
-            row.force_area.pk if row.force_area else None: (
-                row.before,
-                row.after,
-                row.before_year_earlier,
-                row.after_year_earlier,
-            )
-            for row in kept().effect.rows
-            if row.before is not None
-        }
+        return _effect_sums(kept().effect)
 
     def effect_portal():
-        effect = campaign_effect(campaign, months=3)
-        return {
-            row.force_area.pk if row.force_area else None: (
-                row.before,
-                row.after,
-                row.before_year_earlier,
-                row.after_year_earlier,
-            )
-            for row in effect.rows
-            if row.before is not None
-        }
+        return _effect_sums(campaign_effect(campaign, months=3))
 
     def effect_sql():
         sums = ", ".join(
@@ -824,6 +794,30 @@ def _aggregates(campaign: Campaign, admin: User) -> list[Aggregate]:
         Aggregate("impact: records by partner (beside visits)", partners_portal, partners_sql),
         Aggregate("activity list: the admin's total", total_portal, total_sql),
     ]
+
+
+def _table_counts(table) -> dict:
+    """An area table's counts by area and channel, as the SQL gives them."""
+    return {
+        (row.force_area.pk if row.force_area else None, channel): count
+        for row in table.rows
+        for channel, count in row.counts.items()
+        if count is not None
+    }
+
+
+def _effect_sums(effect) -> dict:
+    """An effect's four sums by area, as the SQL gives them."""
+    return {
+        row.force_area.pk if row.force_area else None: (
+            row.before,
+            row.after,
+            row.before_year_earlier,
+            row.after_year_earlier,
+        )
+        for row in effect.rows
+        if row.before is not None
+    }
 
 
 def _rows(sql: str, params: list) -> list[tuple]:

@@ -11,7 +11,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import CharField, Count, DateTimeField, Exists, Min, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from campaigns.models import (
@@ -24,6 +23,7 @@ from campaigns.models import (
     MaterialVersion,
     WithdrawalNotice,
 )
+from campaigns.models.material import became_new_at
 from lib.precompiled import PrecompiledExpression
 
 UNLOGGED_SHOWN = 10
@@ -188,10 +188,7 @@ def _new(database, moment, user_ids) -> Exists:
     seen_since = CampaignVisit.objects.filter(
         user_id__in=user_ids,
         campaign=OuterRef(OuterRef("campaign")),
-        last_seen_at__gte=Greatest(
-            OuterRef("decided_at"),
-            Coalesce(OuterRef(OuterRef("release_at")), OuterRef("decided_at")),
-        ),
+        last_seen_at__gte=became_new_at(OuterRef("decided_at"), OuterRef(OuterRef("release_at"))),
     )
     return Exists(approved.filter(~Exists(seen_since)))
 

@@ -82,12 +82,19 @@ def impact_figures(
         RegionFiguresStamp.objects.filter(region=region).values_list("stamp", flat=True).first()
         or 0
     )
-    areas = list(region.force_areas.order_by("name"))
-    channels = region_channels(region)
-    key = _key(campaign, stamp, areas, channels, months, window, launches, timeline)
+    asked = _Asked(
+        campaign,
+        list(region.force_areas.order_by("name")),
+        region_channels(region),
+        months,
+        window,
+        launches,
+        timeline,
+    )
+    key = asked.key(stamp)
     found = _kept(key) if keep else None
     if found is None:
-        found = _work_out(campaign, areas, channels, months, window, launches, timeline)
+        found = asked.work_out()
         if keep:
             _keep(key, found)
     if found.effect is not None:
@@ -115,72 +122,71 @@ def _keep(key: str, found: ImpactFigures) -> None:
         logger.warning("The impact page's work could not be kept", exc_info=True)
 
 
-def _key(
-    campaign: Campaign,
-    stamp: int,
-    areas: list[ForceArea],
-    channels: list[Channel],
-    months: int,
-    window: Window,
-    launches: dict[int, date],
-    timeline: list[date],
-) -> str:
-    region = campaign.region
-    parts = (
-        campaign.pk,
-        campaign.launch_date,
-        (region.pk, region.name, stamp),
-        [(area.pk, area.name) for area in areas],
-        [(channel.pk, channel.name, channel.slug, channel.position) for channel in channels],
-        months,
-        (window.start, window.end),
-        sorted(launches.items()),
-        tuple(timeline),
-    )
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-    return f"impact:{_CODE}:{digest}"
+@dataclass
+class _Asked:
+    """Everything the work is worked out from but the figures themselves, as read now."""
+
+    campaign: Campaign
+    areas: list[ForceArea]
+    channels: list[Channel]
+    months: int
+    window: Window
+    launches: dict[int, date]
+    timeline: list[date]
+
+    def key(self, stamp: int) -> str:
+        region = self.campaign.region
+        parts = (
+            self.campaign.pk,
+            self.campaign.launch_date,
+            (region.pk, region.name, stamp),
+            [(area.pk, area.name) for area in self.areas],
+            [(c.pk, c.name, c.slug, c.position) for c in self.channels],
+            self.months,
+            (self.window.start, self.window.end),
+            sorted(self.launches.items()),
+            tuple(self.timeline),
+        )
+        digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+        return f"impact:{_CODE}:{digest}"
+
+    def work_out(self) -> ImpactFigures:
+        campaign = self.campaign
+        # The effect's span holds the timeline, and the table's window is added to it.
+        loaded = region_figures(
+            campaign.region,
+            [figures_window(campaign, self.months, self.launches), self.window],
+            areas=self.areas,
+            channels=self.channels,
+        )
+        effect = campaign_effect(
+            campaign, months=self.months, launches=self.launches, loaded=loaded
+        )
+        monthly, illustrative = _monthly(loaded.figures, self.timeline)
+        return ImpactFigures(
+            effect,
+            loaded.area_table(self.window),
+            monthly,
+            illustrative,
+            published_years(campaign.region),
+        )
 
 
-def _work_out(
-    campaign: Campaign,
-    areas: list[ForceArea],
-    channels: list[Channel],
-    months: int,
-    window: Window,
-    launches: dict[int, date],
-    timeline: list[date],
-) -> ImpactFigures:
-    # The effect's span holds the timeline, and the table's window is added to it.
-    loaded = region_figures(
-        campaign.region,
-        [figures_window(campaign, months, launches), window],
-        areas=areas,
-        channels=channels,
-    )
-    effect = campaign_effect(campaign, months=months, launches=launches, loaded=loaded)
+def _monthly(figures: list, timeline: list[date]) -> tuple[dict, bool]:
+    """Each area's monthly counts over the timeline (ImpactFigures.monthly), and whether any is
+    illustrative. Only monthly figures: a yearly one is never split."""
+    if not timeline:
+        return {}, False  # a campaign launching more than a year from now has none yet
     index = {month: number for number, month in enumerate(timeline)}
+    shown = Window(timeline[0], add_months(timeline[-1], 1) - timedelta(days=1))
     monthly: dict[int | None, list[list[int]]] = {}
     illustrative = False
-    # A campaign launching more than a year from now has no timeline yet.
-    shown = (
-        Window(timeline[0], add_months(timeline[-1], 1) - timedelta(days=1)) if timeline else None
-    )
-    for figure in loaded.figures if shown else []:
-        # Only monthly figures: a yearly one is never split.
-        if not shown.holds(figure.period_start, figure.period_end) or not _is_calendar_month(
-            figure
-        ):
-            continue
-        area_months = monthly.setdefault(figure.force_area_id, [[] for _ in timeline])
-        area_months[index[figure.period_start]].append(figure.count)
-        illustrative = illustrative or figure.is_illustrative
-    return ImpactFigures(
-        effect,
-        loaded.area_table(window),
-        monthly,
-        illustrative,
-        published_years(campaign.region),
-    )
+    for figure in figures:
+        if shown.holds(figure.period_start, figure.period_end) and _is_calendar_month(figure):
+            area_months = monthly.setdefault(figure.force_area_id, [[] for _ in timeline])
+            area_months[index[figure.period_start]].append(figure.count)
+            illustrative = illustrative or figure.is_illustrative
+    return monthly, illustrative
 
 
 def _is_calendar_month(figure) -> bool:

@@ -141,6 +141,13 @@ def kind_position() -> Case:
     )
 
 
+def became_new_at(approved_at, release_at) -> Greatest:
+    """When a piece became new to those who may see it, from expressions of when it was
+    approved and when it is released (if it waited): the later of the two. The toolkit's marks
+    and the home page's count are both this."""
+    return Greatest(approved_at, Coalesce(release_at, approved_at))
+
+
 class MaterialQuerySet(models.QuerySet):
     def visible_to(self, user, *, now=None, unusable: bool = False) -> "MaterialQuerySet":
         """The material this person may see. The one place that decides, for every page.
@@ -263,7 +270,7 @@ class MaterialQuerySet(models.QuerySet):
                 )
             )
             .filter(approved_version__decided_at__isnull=False)
-            .annotate(new_at=Greatest(approved_at, Coalesce("release_at", approved_at)))
+            .annotate(new_at=became_new_at(approved_at, F("release_at")))
         )
         return approved if moment is None else approved.filter(new_at__gt=moment)
 
