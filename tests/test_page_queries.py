@@ -110,9 +110,8 @@ PAGES = {
             # What the effect, the area table, the chart and the table's presets are worked out
             # from, kept until one changes (campaigns/impact/report.py): the figures and the
             # years with a whole year's figure are read only when it is worked out again.
-            "the stamp of the region's figures",
+            "every channel, with the stamp of the region's figures",
             "the region's force areas",
-            "the channels the region has figures for",
             "their records by month (the timeline)",
             "their records by partner (beside the visits their links brought)",
             "help-page visits by partner and medium",

@@ -363,6 +363,27 @@ def test_a_figure_an_area_or_a_launch_changed_after_a_visit_shows_at_the_next(
     assert "launched later" in page_text(client, url)
 
 
+def test_kept_work_follows_a_channel_renamed_or_moved_and_a_channel_added(
+    client_for, charity_admin, small_numbers, campaign, channels
+):
+    client = client_for(charity_admin)
+    url = impact(campaign)  # the table's usual window: kept
+    assert figures_read(client, url) == 2
+    assert figures_read(client, url) == 0
+    channels["website"].name = "Self-help website"
+    channels["website"].save()
+    text = page_text(client, url)
+    assert "Self-help website" in text
+    channels["helpline"].position = 0
+    channels["helpline"].save()
+    text = page_text(client, url)
+    assert text.index(">Helpline<") < text.index(">Self-help website<")
+    # A channel the region has no figure for yet changes the key, not the columns.
+    Channel.objects.create(name="Text messages", slug="text", position=3)
+    assert figures_read(client, url) == 2
+    assert "Text messages" not in page_text(client, url)
+
+
 def figures_read(client, url) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
