@@ -7,7 +7,7 @@ but whose role does not allow the action get 403.
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
@@ -163,7 +163,7 @@ def get_material_for_user(user, pk: int, *, action: str = "view", now=None) -> M
     if action not in MATERIAL_ACTIONS:
         raise ValueError(f"Unknown material action {action!r}")
     now = now or timezone.now()
-    material = get_object_or_404(Material.objects.visible_to(user, now=now).with_versions(), pk=pk)
+    material = get_object_or_404(_one_visible(Material.objects.visible_to(user, now=now), pk))
     rights = material_rights(user, material)
     if action in {"review", "withdraw"} and not rights.review:
         raise PermissionDenied("Only the campaign's admins can review or withdraw material.")
@@ -174,6 +174,13 @@ def get_material_for_user(user, pk: int, *, action: str = "view", now=None) -> M
     if action == "download":
         check_downloadable(material, now=now)
     return material
+
+
+def _one_visible(visible: QuerySet[Material], pk: int) -> QuerySet[Material]:
+    """The piece `pk` if it is among the `visible`, with what its page shows. Asked of the
+    visible as a subquery: joined with what the page shows, the one query took PostgreSQL
+    twice as long to plan (2.6 ms against 1.3 on the demo) as to answer."""
+    return Material.objects.filter(pk__in=visible.filter(pk=pk).values("pk")).with_versions()
 
 
 def get_material_or_reason(
@@ -193,8 +200,8 @@ def get_material_or_reason(
     except NotDownloadable as reason:
         return get_material_for_user(user, pk, now=now), reason
     except Http404:
-        known = Material.objects.visible_to(user, now=now, unusable=True).with_versions()
-        material = get_object_or_404(known, pk=pk)
+        known = Material.objects.visible_to(user, now=now, unusable=True)
+        material = get_object_or_404(_one_visible(known, pk))
         reason = why_not_usable(material, now=now)
         if reason is None:  # Became usable in between: ask again.
             return get_material_for_user(user, pk, action=action, now=now), None
