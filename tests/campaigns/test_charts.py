@@ -76,3 +76,29 @@ def test_each_point_and_bar_is_drawn_in_the_page_with_its_value_written_and_esca
     assert html.count('<text class="chart-label chart-value"') == 2
     assert ">about &lt;1,005&gt;</text>" in html
     assert "Avon &lt;and&gt; Somerset" in html
+
+
+def test_the_line_charts_table_is_the_markup_its_template_loop_wrote():
+    from django.template import Context, Template
+    from django.template.loader import render_to_string
+
+    months = [add_months(date(2025, 11, 1), n) for n in range(3)]
+    line = charts.line_chart(
+        title="Activity",
+        description="",
+        months=months,
+        series=[("Posters & leaflets", [3, None, 12_345]), ("<b>Helpline</b>", [0, 2, None])],
+    )
+    line.labels[1] = "Dec <2025> & after"  # a label to escape
+    # The loop the template had before the rows were written in Python.
+    loop = Template(
+        '{% for label, values in chart.table %}<tr><th scope="row">{{ label }}</th>'
+        '{% for value in values %}<td class="text-end">{% if value is None %}–{% else %}'
+        "{{ value }}{% endif %}</td>{% endfor %}</tr>{% endfor %}"
+    )
+    expected = loop.render(Context({"chart": line}))
+    assert line.table_rows == expected
+    assert '<th scope="row">Dec &lt;2025&gt; &amp; after</th>' in expected
+    assert '<td class="text-end">12345</td><td class="text-end">–</td>' in expected
+    html = render_to_string("campaigns/_line_chart.html", {"chart": line, "chart_id": "a"})
+    assert expected in html
