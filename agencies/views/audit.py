@@ -13,6 +13,7 @@ from agencies.models import Organisation
 from audit.models import AuditEntry
 from audit.services import record
 from lib.addresses import client_address
+from lib.choices import ModelChoiceField
 from lib.paging import filtered_page
 from lib.spreadsheets import csv_response
 from lib.widgets import DateInput
@@ -22,7 +23,7 @@ PAGE_SIZE = 100
 
 class AuditFilterForm(forms.Form):
     person = forms.CharField(required=False, max_length=254, help_text="Part of a name or e-mail.")
-    organisation = forms.ModelChoiceField(
+    organisation = ModelChoiceField(
         queryset=Organisation.objects.none(),
         required=False,
         to_field_name="slug",

@@ -10,6 +10,7 @@ from agencies.models import Organisation
 from campaigns.models import Activity, Campaign, CampaignPartner, EnforcementFigures
 from campaigns.services.activity import usable_material
 from lib import uploads
+from lib.choices import ModelChoiceField, ModelMultipleChoiceField
 from lib.widgets import DateInput
 
 # Which fields belong to which kind of activity; the page shows only those that apply.
@@ -67,6 +68,7 @@ class ActivityForm(forms.ModelForm):
             "materials",
             "notes",
         ]
+        field_classes = {"force_area": ModelChoiceField, "materials": ModelMultipleChoiceField}
         widgets = {
             "started_on": DateInput,
             "ended_on": DateInput,
@@ -167,10 +169,10 @@ class CommentForm(forms.Form):
 
 
 class ActivityFilterForm(forms.Form):
-    campaign = forms.ModelChoiceField(
+    campaign = ModelChoiceField(
         queryset=Campaign.objects.none(), required=False, to_field_name="slug", empty_label="Any"
     )
-    organisation = forms.ModelChoiceField(
+    organisation = ModelChoiceField(
         queryset=Organisation.objects.none(),
         required=False,
         to_field_name="slug",

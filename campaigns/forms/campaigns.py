@@ -2,6 +2,7 @@ from django import forms
 
 from agencies.models import Organisation
 from campaigns.models import Campaign, CampaignPartner
+from lib.choices import ModelChoiceField
 from lib.widgets import DateInput
 
 
@@ -28,6 +29,7 @@ class CampaignForm(forms.ModelForm):
             "helpline_number",
             "websites",
         ]
+        field_classes = {"lead_organisation": ModelChoiceField, "region": ModelChoiceField}
         widgets = {
             "launch_date": DateInput,
             "end_date": DateInput,
@@ -51,6 +53,7 @@ class PartnerForm(forms.ModelForm):
     class Meta:
         model = CampaignPartner
         fields = ["organisation", "launch_date"]
+        field_classes = {"organisation": ModelChoiceField}
         widgets = {"launch_date": DateInput}
 
     def __init__(self, *args, campaign: Campaign, **kwargs):

@@ -3,6 +3,7 @@
 from django import forms
 
 from agencies.models import Region
+from lib.choices import ModelChoiceField
 
 MONTH_FORMAT = "%Y-%m"
 
@@ -37,7 +38,7 @@ class ImpactForm(_PeriodForm):
 
 
 class AreaTableForm(_PeriodForm):
-    region = forms.ModelChoiceField(queryset=Region.objects.all(), to_field_name="slug")
+    region = ModelChoiceField(queryset=Region.objects.all(), to_field_name="slug")
     table_from = MonthField(label="From")
     table_to = MonthField(label="To")
 

@@ -10,6 +10,7 @@ from campaigns.models import Campaign, Material, Tag
 from campaigns.models.material import ALLOWED_FILE_TYPES, TEXT_KINDS, upload_limit_bytes
 from campaigns.services.localising import check_template_file
 from lib import uploads
+from lib.choices import ModelMultipleChoiceField
 from lib.widgets import DateTimeInput
 
 
@@ -53,6 +54,7 @@ class MaterialDetailsForm(forms.ModelForm):
             "embargo_until",
             "expires_at",
         ]
+        field_classes = {"audience_organisations": ModelMultipleChoiceField}
         labels = {
             "release_at": "Release time (UK time)",
             "embargo_until": "Embargoed until (UK time)",
