@@ -9,12 +9,12 @@ tests/campaigns/test_activity_list.py holds it to that, escaping included.
 from collections.abc import Iterable
 
 from django import template
-from django.urls import reverse
 from django.utils.dates import MONTHS_3
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from campaigns.models import Activity
+from lib.links import address_for_each
 
 register = template.Library()
 
@@ -27,20 +27,15 @@ ROW = (
 NO_ROWS = format_html('<tr><td colspan="6">{}</td></tr>', "No activity matches.")
 
 
-# Any record's page is this one's with its own number in place of this: the address is
-# resolved once a list, not once a row.
-SOME_RECORD = 987654321
-
-
 @register.simple_tag
 def activity_rows(activities: Iterable[Activity]) -> SafeString:
-    before, after = reverse("campaigns:activity-detail", args=[SOME_RECORD]).split(str(SOME_RECORD))
+    page_of = address_for_each("campaigns:activity-detail")
     # The months as the date filter's "M" gives them, in the language being spoken.
     months = {number: str(name).title() for number, name in MONTHS_3.items()}
     rows = format_html_join(
         "\n",
         ROW,
-        (_cells(activity, f"{before}{activity.pk}{after}", months) for activity in activities),
+        (_cells(activity, page_of(activity.pk), months) for activity in activities),
     )
     return rows or NO_ROWS
 

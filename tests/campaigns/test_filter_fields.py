@@ -17,7 +17,7 @@ from campaigns.models import Campaign
 LIBRARY = Template("{% load crispy_forms_tags %}{{ field|as_crispy_field }}")
 OURS = Template("{% load filter_fields %}{% filter_field field %}")
 # The template the fields were written by before (templates/campaigns/_filter_field.html).
-BEFORE = Template((Path(__file__).parent / "filter_field_before.html").read_text())
+BEFORE = Template((Path(__file__).parent / "before" / "filter_field.html").read_text())
 
 
 def activity_filters(data=None):
