@@ -14,10 +14,16 @@ from campaigns.models import Material, MaterialVersion
 from tests.factories import make_material
 
 BEFORE = Path(__file__).parent / "before"
-CARD_BEFORE = Template((BEFORE / "toolkit_card.html").read_text())
-BADGES_BEFORE = Template(
-    (BEFORE / "state.html").read_text() + " " + (BEFORE / "embargo.html").read_text()
+STATE_BEFORE = (BEFORE / "state.html").read_text()
+EMBARGO_BEFORE = (BEFORE / "embargo.html").read_text()
+# The card as toolkit.html wrote it, with the two partials it included put in their places.
+CARD_BEFORE = Template(
+    (BEFORE / "toolkit_card.html")
+    .read_text()
+    .replace('{% include "campaigns/_state.html" %}', STATE_BEFORE)
+    .replace('{% include "campaigns/_embargo.html" %}', EMBARGO_BEFORE)
 )
+BADGES_BEFORE = Template(STATE_BEFORE + " " + EMBARGO_BEFORE)
 CARD = Template("{% load material_cards %}{% toolkit_cards materials runs_it %}")
 BADGES = Template(
     "{% load material_cards %}{% state_badges material %} {% embargo_badge material %}"
