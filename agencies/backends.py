@@ -72,7 +72,7 @@ def _person_query(database: str, user_id: object):
 
 # The ORM takes longer to build a query of this many joined columns than the database takes to
 # answer it, so it is built once per process (the sentinel stands for the person's id).
-_PERSON = PrecompiledQuery("person", _person_query, sentinel=-7_301_985_466)
+_PERSON = PrecompiledQuery(_person_query, sentinel=-7_301_985_466)
 
 
 def load_person(user_id) -> User | None:

@@ -7,13 +7,9 @@ PrecompiledQuery builds its queryset once per database with a sentinel in place 
 that varies, keeps the SQL, the parameters and the columns' converters, and afterwards runs the
 SQL with the real value in the sentinel's place. The rows are what `values_list` would give.
 
-On PostgreSQL the SQL is also a prepared statement of each connection: planning a query of six
-joins took the server 0.6 ms of its 0.7 ms (EXPLAIN ANALYZE on the demo), and a prepared
-statement is planned once per connection instead of on every request. Except behind a pooler
-that gives each transaction whichever server connection is free (PgBouncer's transaction pooling,
-for which Django needs DISABLE_SERVER_SIDE_CURSORS, set by DATABASE_TRANSACTION_POOLING): there a
-statement prepared on one server connection is missing from the next, or already there for
-another client, so the SQL is sent as it is.
+In a request on PostgreSQL the SQL is a prepared statement of the connection, as every SELECT
+of a request is (lib/prepared.py): planning the person's query of six joins took the server
+0.6 ms of its 0.7 ms (EXPLAIN ANALYZE on the demo).
 
 The first of these queries in a request is also its connection's health check. A connection kept
 from an earlier request (CONN_MAX_AGE) may have died meanwhile (a database restart), so Django
@@ -21,47 +17,25 @@ sends SELECT 1 before a request's first query when CONN_HEALTH_CHECKS is on: a r
 own, a third of a signed-in request's on PostgreSQL with the session in the shared cache. The
 lookup is sent instead, as it is only a read: if it fails and the connection then proves dead,
 the connection is replaced and the lookup sent again, as the health check would have done.
-
-A migration that changes a column the statement returns (its type or length) makes PostgreSQL
-refuse the statement ("cached plan must not change result type") on every connection that had
-it; the web processes still running the release before keep their connections. The statement is
-then prepared again on that connection, and the query answered.
 """
 
-import re
-import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from django.db import InterfaceError, NotSupportedError, OperationalError, connections
+from django.db import InterfaceError, OperationalError, connections
 from django.db.models import BooleanField, Model, Q, QuerySet
 from django.db.models.expressions import Expression, RawSQL
 from django.db.models.sql import Query
-
-# psycopg2's placeholders (%s, and %% for a literal %), as PREPARE's numbered parameters.
-_PLACEHOLDER = re.compile(r"%([s%])")
-# PostgreSQL's code (feature_not_supported) for "cached plan must not change result type".
-_RESULT_TYPE_CHANGED = "0A000"
 
 
 class PrecompiledQuery:
     """`build(database, sentinel)` returns a values_list queryset that uses `sentinel` exactly
     once as a parameter; `rows(database, value)` runs it for `value`."""
 
-    def __init__(
-        self, name: str, build: Callable[[str, object], QuerySet], sentinel: object
-    ) -> None:
-        if not name.isidentifier():
-            raise ValueError(f"{name!r} cannot name a prepared statement")
-        self._statement = f"precompiled_{name}"
+    def __init__(self, build: Callable[[str, object], QuerySet], sentinel: object) -> None:
         self._build = build
         self._sentinel = sentinel
         self._compiled: dict[tuple[str, str], tuple[str, list, int, list]] = {}
-        # The PostgreSQL connections (psycopg2's own) that have the statement prepared: a new
-        # connection (after CONN_MAX_AGE, or a database restart) prepares it again.
-        self._prepared_on: weakref.WeakSet = weakref.WeakSet()
-        # Those whose statement PostgreSQL refused after a migration, to be deallocated first.
-        self._outdated_on: weakref.WeakSet = weakref.WeakSet()
 
     def _compile(self, database: str) -> tuple[str, list, int, list]:
         # The vendor is part of the key: the test suite switches a database alias's engine.
@@ -104,12 +78,7 @@ class PrecompiledQuery:
         bound = list(params)
         bound[position] = value
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql" and not connection.settings_dict.get(
-                "DISABLE_SERVER_SIDE_CURSORS"
-            ):
-                self._execute_prepared(connection, cursor, sql, bound)
-            else:
-                cursor.execute(sql, bound)
+            cursor.execute(sql, bound)
             rows = [list(row) for row in cursor.fetchall()]
         for row in rows:
             for column, (functions, expression) in converters:
@@ -118,35 +87,6 @@ class PrecompiledQuery:
                     converted = function(converted, expression, connection)
                 row[column] = converted
         return rows
-
-    def _execute_prepared(
-        self, connection, cursor, sql: str, bound: list, *, again: bool = False
-    ) -> None:
-        raw = connection.connection
-        if raw not in self._prepared_on:
-            numbers = iter(range(1, len(bound) + 1))
-            numbered = _PLACEHOLDER.sub(
-                lambda match: "%" if match[1] == "%" else f"${next(numbers)}", sql
-            )
-            # On psycopg2's own cursor: preparing is once per connection, not a query of the
-            # request that happens to come first, so Django's query log does not count it.
-            if raw in self._outdated_on:
-                cursor.cursor.execute(f"DEALLOCATE {self._statement}")
-                self._outdated_on.discard(raw)
-            cursor.cursor.execute(f"PREPARE {self._statement} AS {numbered}")
-            self._prepared_on.add(raw)
-        placeholders = ", ".join(["%s"] * len(bound))
-        try:
-            cursor.execute(f"EXECUTE {self._statement}({placeholders})", bound)
-        except NotSupportedError as refused:
-            if again or getattr(refused.__cause__, "pgcode", None) != _RESULT_TYPE_CHANGED:
-                raise
-            self._prepared_on.discard(raw)
-            self._outdated_on.add(raw)
-            if connection.in_atomic_block:
-                # The refusal aborted the transaction; the next lookup prepares it again.
-                raise
-            self._execute_prepared(connection, cursor, sql, bound, again=True)
 
 
 class PrecompiledSubquery:

@@ -26,9 +26,7 @@ def _session_query(database: str, session_key: object):
     )
 
 
-_SESSION = PrecompiledQuery(
-    "session", _session_query, sentinel="\x00a session key no browser can send"
-)
+_SESSION = PrecompiledQuery(_session_query, sentinel="\x00a session key no browser can send")
 
 
 class DatabaseOutageIsNotInterruption:

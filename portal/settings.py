@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that the session's and the person's lookups are prepared statements too.
+    "lib.prepared.PreparedStatementsMiddleware",
     "portal.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -109,6 +111,8 @@ DATABASES = {
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
     "DATABASE_TRANSACTION_POOLING", False
 )
+if not env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    MIDDLEWARE.remove("lib.prepared.PreparedStatementsMiddleware")
 if (
     DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     and not DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"]

@@ -1,21 +1,16 @@
-"""Queries built once per process (lib.precompiled): the rows are what the ORM's own query gives,
-and on PostgreSQL the prepared statement survives a new connection, and is not relied on behind
-PgBouncer's transaction pooling."""
+"""Queries built once per process (lib.precompiled): the rows are what the ORM's own query
+gives."""
 
 import copy
-import json
 from datetime import timedelta
 
 import pytest
-from django.db import NotSupportedError, connection, transaction
 from django.db.models import Count, DateTimeField, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from agencies.models import Membership, Organisation
 from lib.precompiled import PrecompiledExpression, PrecompiledQuery, PrecompiledSubquery
 from tests.factories import make_organisation, make_user
-from tests.portal.test_settings import run_django
-from tests.servers import pgbouncer
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +27,7 @@ def _organisations_named(database: str, name: object):
 def test_the_rows_are_those_of_the_query_it_was_built_from():
     make_organisation("Avon and Somerset Police")
     make_organisation("Avon and Somerset Police 100% local")
-    query = PrecompiledQuery("organisations_named", _organisations_named, sentinel="\x00name")
+    query = PrecompiledQuery(_organisations_named, sentinel="\x00name")
     for name in ["Avon and Somerset Police", "Avon and Somerset Police 100% local", "nobody"]:
         expected = [list(row) for row in _organisations_named("default", name)]
         assert query.rows("default", name) == expected
@@ -223,7 +218,6 @@ def test_a_condition_uses_the_moment_it_is_given_and_every_id():
 
 def test_a_query_must_use_its_sentinel_exactly_once():
     query = PrecompiledQuery(
-        "twice",
         lambda database, value: Organisation.objects.filter(name=value, slug=value).values_list(
             "pk"
         ),
@@ -231,127 +225,3 @@ def test_a_query_must_use_its_sentinel_exactly_once():
     )
     with pytest.raises(ValueError, match="exactly once, not 2 times"):
         query.rows("default", "a")
-
-
-def test_a_name_that_cannot_name_a_statement_is_refused():
-    with pytest.raises(ValueError):
-        PrecompiledQuery("no spaces; DROP", _organisations_named, sentinel="x")
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
-@pytest.mark.django_db(transaction=True)
-def test_on_postgresql_a_new_connection_prepares_the_statement_again():
-    organisation = make_organisation("Police Scotland")
-    query = PrecompiledQuery("reconnects", _organisations_named, sentinel="\x00name")
-    assert query.rows("default", "Police Scotland")[0][0] == organisation.pk
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_prepared_statements WHERE name = 'precompiled_reconnects'"
-        )
-        assert cursor.fetchone() == (1,)
-    # What a database restart or CONN_MAX_AGE does: the next request has a new connection.
-    connection.close()
-    assert query.rows("default", "Police Scotland")[0][0] == organisation.pk
-
-
-def _alter_name_column(length: int) -> None:
-    """What a migration run from another machine does to a column the query returns."""
-    import psycopg2
-
-    database = connection.settings_dict
-    other = psycopg2.connect(
-        host=database["HOST"], port=database["PORT"], dbname=database["NAME"], user=database["USER"]
-    )
-    other.autocommit = True
-    try:
-        with other.cursor() as cursor:
-            cursor.execute(
-                f"ALTER TABLE agencies_organisation ALTER COLUMN name TYPE varchar({length})"
-            )
-    finally:
-        other.close()
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
-@pytest.mark.django_db(transaction=True)
-def test_on_postgresql_a_migration_changing_a_returned_column_does_not_break_the_statement():
-    """PostgreSQL refuses a prepared statement whose columns changed type ("cached plan must not
-    change result type"): the web processes still running while a release migrates would fail
-    every signed-in request until their connections were replaced."""
-    organisation = make_organisation("Police Scotland")
-    query = PrecompiledQuery("migrated", _organisations_named, sentinel="\x00name")
-    assert query.rows("default", "Police Scotland")[0][0] == organisation.pk
-    length = Organisation._meta.get_field("name").max_length
-    _alter_name_column(length + 50)
-    try:
-        assert query.rows("default", "Police Scotland")[0][0] == organisation.pk
-        assert query.rows("default", "Police Scotland")[0][0] == organisation.pk
-        # Inside a transaction the refusal has aborted it, and is raised; the next lookup on
-        # the connection, in a transaction or not, has the statement prepared again.
-        _alter_name_column(length + 60)
-        with pytest.raises(NotSupportedError), transaction.atomic():
-            query.rows("default", "Police Scotland")
-        with transaction.atomic():
-            assert query.rows("default", "Police Scotland")[0][0] == organisation.pk
-        assert query.rows("default", "Police Scotland")[0][0] == organisation.pk
-    finally:
-        _alter_name_column(length)
-
-
-# Run by the portal as configured for PgBouncer: the session and the person are read, then again
-# while another client holds the one server connection used so far, so that PgBouncer hands the
-# second reads another server connection, as it does to requests under load.
-READ_TWICE_BEHIND_A_POOLER = """
-import json, os
-import psycopg2
-from django.conf import settings
-from agencies.backends import load_person
-from portal.sessions import SessionStore
-
-def read():
-    session = SessionStore(os.environ["SESSION_KEY_TO_READ"]).load()
-    person = load_person(session["_auth_user_id"])
-    return [session, person.email, [m.organisation.name for m in person.active_memberships]]
-
-first = read()
-database = settings.DATABASES["default"]
-holder = psycopg2.connect(
-    host=database["HOST"], port=database["PORT"], dbname=database["NAME"], user=database["USER"]
-)
-holder.cursor().execute("SELECT 1")
-print(json.dumps([first, read()]))
-"""
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PgBouncer: PostgreSQL")
-@pytest.mark.django_db(transaction=True)
-def test_behind_pgbouncers_transaction_pooling_the_session_and_the_person_are_read(
-    tmp_path, police_officer, settings
-):
-    from portal.sessions import SessionStore
-
-    session = SessionStore()
-    session["_auth_user_id"] = str(police_officer.pk)
-    session.create()
-    database = connection.settings_dict
-    with pgbouncer(
-        tmp_path / "pgbouncer",
-        host=database["HOST"],
-        port=database["PORT"],
-        user=database["USER"],
-    ) as bouncer:
-        result = run_django(
-            ["shell", "-c", READ_TWICE_BEHIND_A_POOLER],
-            DEBUG="true",
-            SECRET_KEY=settings.SECRET_KEY,
-            DATABASE_URL=(
-                f"postgres://{database['USER']}@127.0.0.1:{bouncer.port}/{database['NAME']}"
-            ),
-            DATABASE_TRANSACTION_POOLING="true",
-            SESSION_KEY_TO_READ=session.session_key,
-        )
-    assert result.returncode == 0, result.stderr[-2000:]
-    first, second = json.loads(result.stdout.strip().splitlines()[-1])
-    expected = [police_officer.email, ["Avon and Somerset Police"]]
-    assert first[1:] == second[1:] == expected
-    assert first[0] == second[0] == {"_auth_user_id": str(police_officer.pk)}
