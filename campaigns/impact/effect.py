@@ -392,9 +392,10 @@ class Effect:
     periods: Periods = MONTHLY
     notes: list[str] = field(default_factory=list)
 
-    @property
+    @functools.cached_property
     def uniform(self) -> bool:
-        """Whether every area is measured over the same windows (so headings can name them)."""
+        """Whether every area is measured over the same windows (so headings can name them).
+        Worked out once: the impact page asks it for every row, and it looks at every row."""
         return all(row.windows == self.total.windows for row in self.rows if row.windows)
 
     def row_for(self, label: str) -> EffectRow:
