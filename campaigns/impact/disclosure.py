@@ -28,11 +28,6 @@ def threshold() -> int:
     return settings.SMALL_NUMBER_THRESHOLD
 
 
-def is_small(value: int | None) -> bool:
-    """A count that would be withheld from a partner: from 1 to the threshold less one."""
-    return value is not None and 0 < value < threshold()
-
-
 def small_numbers_note() -> str:
     limit = threshold()
     return (
@@ -92,7 +87,11 @@ def show_sum(parts: Iterable[int], *, exact: bool, value: int | None = None) -> 
         value = sum(parts)
     if exact:
         return show_exact(value)
-    return show_protected(value, hides_small=any(is_small(part) for part in parts))
+    # A part that would be withheld: from 1 to the threshold less one. The threshold is read
+    # once, as a region's total has hundreds of parts.
+    limit = threshold()
+    hides_small = any(0 < part < limit for part in parts)
+    return show_protected(value, hides_small=hides_small, threshold=limit)
 
 
 def shown_percent(before: Shown, after: Shown, percent: int | None) -> str:

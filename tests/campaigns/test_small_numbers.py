@@ -235,3 +235,18 @@ def test_a_withheld_or_rounded_count_is_marked_as_such_in_its_cell():
         '<td><span title="Rounded so that a small count cannot be worked out">about 895</span></td>'
     )
     assert cell.render(Context({"cell": show_protected(893, hides_small=False)})) == "<td>893</td>"
+
+
+def test_a_total_is_rounded_for_a_partner_only_when_a_part_is_below_the_threshold(settings):
+    from campaigns.impact.disclosure import show_sum
+
+    settings.SMALL_NUMBER_THRESHOLD = 5
+    # A part of exactly the threshold is shown to partners, so a total of such parts is exact.
+    assert show_sum([5, 10, None], exact=False).text == "15"
+    assert show_sum([4, 10], exact=False).text == "about 15"
+    assert show_sum([1, 10], exact=False).rounded
+    # Nothing withheld, or shown to the charity: exact.
+    assert show_sum([0, 12], exact=False).text == "12"
+    assert show_sum([4, 10], exact=True).text == "14"
+    settings.SMALL_NUMBER_THRESHOLD = 10
+    assert show_sum([5, 10], exact=False).text == "about 20"
