@@ -20,8 +20,9 @@ Sent as it is, too:
 - while Django logs the queries (DEBUG, or a test counting them): the log then shows the SQL,
   not `EXECUTE`;
 - through a server-side cursor (`QuerySet.iterator()`), which `DECLARE`s its own;
-- preparing in a transaction: a PREPARE PostgreSQL refused would abort it and lose what the
-  request had written. A statement already prepared is executed there.
+- preparing in a transaction (an atomic block, or autocommit turned off): a PREPARE PostgreSQL
+  refused would abort it and lose what the request had written. A statement already prepared
+  is executed there.
 
 If PostgreSQL refuses to prepare a statement, it is remembered and sent as it is from then on.
 A migration that changes a column a statement returns (its type or length) makes PostgreSQL
@@ -121,7 +122,7 @@ def statements(execute, sql, params, many, context):
     prepared = _prepared.setdefault(connection.connection, _Connection())
     known = prepared.statements.get(name)
     if known is None:
-        known = not connection.in_atomic_block and _prepare(
+        known = connection.get_autocommit() and _prepare(
             prepared, cursor, name, signature, sql, params
         )
     else:
@@ -137,7 +138,7 @@ def statements(execute, sql, params, many, context):
         # Its plan is outdated, or gone: deallocated as the statement is prepared again.
         prepared.statements.pop(name, None)
         prepared.outdated.add(name)
-        if connection.in_atomic_block:
+        if not connection.get_autocommit():
             raise
         if not _prepare(prepared, cursor, name, signature, sql, params):
             return execute(sql, params, many, context)

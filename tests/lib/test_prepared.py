@@ -92,6 +92,19 @@ def test_in_a_transaction_a_statement_is_not_prepared_but_one_prepared_already_r
     assert list(_prepared().values()) == [2]
 
 
+def test_with_autocommit_turned_off_a_statement_is_not_prepared():
+    make_organisation("Kent Police")
+    expected = list(_named("Kent Police"))
+    transaction.set_autocommit(False)
+    try:
+        with connection.execute_wrapper(prepared.statements):
+            assert list(_named("Kent Police")) == expected
+        assert _prepared() == {}
+    finally:
+        transaction.rollback()
+        transaction.set_autocommit(True)
+
+
 def test_a_statement_postgresql_cannot_prepare_is_sent_as_it_is():
     with connection.execute_wrapper(prepared.statements), connection.cursor() as cursor:
         # The type of a NULL tested for being NULL cannot be inferred in a PREPARE.
