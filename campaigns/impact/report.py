@@ -17,17 +17,25 @@ of everything it is worked out from:
 
 Nothing here depends on who is looking: what a partner may see of it (small numbers, other
 areas' detail) is decided afterwards, for each person (campaigns.impact.disclosure).
+
+The work names the campaign, its region, force areas and channels, which the key was made from
+and so were just read: it is kept with each of them as its model and id only, and given back
+with the instances read for the key in their places. Kept whole, a national campaign's 45
+areas made reading it back most of what it cost (28 KB, 1.4 ms to unpickle, at 100 times the
+seeds' scale).
 """
 
 import hashlib
+import io
 import logging
+import pickle
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import django
 from django.core.cache import cache
-from django.db.models import Subquery
+from django.db.models import Model, Subquery
 
 from agencies.models import ForceArea
 from campaigns.impact.areas import AreaTable
@@ -101,34 +109,71 @@ def impact_figures(
         timeline,
     )
     key = asked.key(stamp)
-    found = _kept(key) if keep else None
+    found = _kept(key, asked) if keep else None
     if found is None:
         found = asked.work_out()
         if keep:
-            _keep(key, found)
-    if found.effect is not None:
-        found.effect.campaign = campaign
+            _keep(key, found, asked)
     return found
 
 
 # The cache out of reach is no reason to refuse the page: the work is done as if nothing were
 # kept, and the failure logged (as Django's cached sessions go to the database then).
-def _kept(key: str) -> ImpactFigures | None:
+def _kept(key: str, asked: "_Asked") -> ImpactFigures | None:
     try:
-        return cache.get(key)
+        kept = cache.get(key)
     except Exception:
         logger.warning("The impact page's kept work could not be read", exc_info=True)
         return None
-
-
-def _keep(key: str, found: ImpactFigures) -> None:
-    effect = found.effect
-    if effect is not None:
-        effect.campaign = None  # the campaign is the caller's, as it is then
+    if kept is None:
+        return None
     try:
-        cache.set(key, found, KEPT_SECONDS)
+        return _Unpickler(io.BytesIO(kept), asked.instances()).load()
+    except Exception:
+        # Such as an instance no longer among those read (which the key would also have
+        # changed with): worked out afresh, and kept again over it.
+        logger.warning("The impact page's kept work could not be read back", exc_info=True)
+        return None
+
+
+def _keep(key: str, found: ImpactFigures, asked: "_Asked") -> None:
+    kept = io.BytesIO()
+    try:
+        _Pickler(kept, asked.instances()).dump(found)
+        cache.set(key, kept.getvalue(), KEPT_SECONDS)
     except Exception:
         logger.warning("The impact page's work could not be kept", exc_info=True)
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles the work with the instances read for its key as their model and id only."""
+
+    def __init__(self, file, instances: dict[tuple[str, int], Model]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._known = instances
+
+    def persistent_id(self, obj):
+        if isinstance(obj, Model):
+            named = (obj._meta.label, obj.pk)
+            if named in self._known:
+                return named
+        # Anything else is pickled in full, an instance the key was not made from included.
+        return None
+
+
+class _Unpickler(pickle.Unpickler):
+    """Reads back what _Pickler kept, from the portal's own cache (which Django's cache
+    backends read with pickle too)."""
+
+    def __init__(self, file, instances: dict[tuple[str, int], Model]) -> None:
+        super().__init__(file)
+        self._known = instances
+
+    def persistent_load(self, pid):
+        try:
+            return self._known[tuple(pid)]
+        except KeyError:
+            raise pickle.UnpicklingError(f"{pid} was not read for the key") from None
 
 
 @dataclass
@@ -142,6 +187,11 @@ class _Asked:
     window: Window
     launches: dict[int, date]
     timeline: list[date]
+
+    def instances(self) -> dict[tuple[str, int], Model]:
+        """The instances read for the key, by model and id."""
+        every = [self.campaign, self.campaign.region, *self.areas, *self.every_channel]
+        return {(instance._meta.label, instance.pk): instance for instance in every}
 
     def key(self, stamp: int) -> str:
         region = self.campaign.region
