@@ -17,6 +17,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.db.models import Min, Value
+from django.db.models.functions import Coalesce
 from django.utils import formats
 
 from agencies.models import ForceArea
@@ -415,7 +417,14 @@ def area_launch_dates(campaign: Campaign, partners=None) -> dict[int, date]:
     partners: for each of the campaign's partners, its organisation's force area and its own
     launch date (None: the campaign's), if the caller has them."""
     if partners is None:
-        partners = campaign.partners.values_list("organisation__force_area_id", "launch_date")
+        # Each area's earliest in the database: a national campaign has hundreds of partners
+        # in a few dozen areas.
+        partners = (
+            campaign.partners.order_by()
+            .values("organisation__force_area_id")
+            .annotate(launch=Min(Coalesce("launch_date", Value(campaign.launch_date))))
+            .values_list("organisation__force_area_id", "launch")
+        )
     launches: dict[int, date] = {}
     for area_id, own_launch in partners:
         if area_id is None:
