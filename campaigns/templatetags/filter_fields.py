@@ -5,15 +5,16 @@ error and all.
 Built in Python because the toolkit, the activity list and impact are among the pages opened
 most: through the layout library and Django's widget templates their fields cost a tenth of the
 toolkit's time and two fifths of the activity list's, and through a template of their own, a
-loop over each option, still half of the activity list's template time. A value is shown as the
-person sent it: these forms have no initial dates to format. tests/campaigns/test_form_fields.py
+loop over each option, still half of the activity list's template time. The audit trail's list
+of organisations holds every partner of a national campaign. A value is shown as the
+person sent it: these forms have no initial dates to format. tests/campaigns/test_filter_fields.py
 holds the markup to the layout library's.
 """
 
 from django import template
 from django.forms import BoundField
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -21,19 +22,28 @@ FIELD = (
     '<div id="div_{}" class="mb-3">\n'
     '  <label for="{}" class="form-label">{}</label>\n'
     "  {}\n"
-    "  {}\n"
+    "  {}{}\n"
     "</div>"
 )
 
 
 @register.simple_tag
 def filter_field(field: BoundField) -> SafeString:
-    # Invalid, the control says so and points at its error, inside its class attribute's
-    # quotes as the layout library writes it.
-    invalid = ""
+    described = [f"{field.auto_id}_helptext"] if field.help_text else []
     if field.errors:
-        invalid = format_html(
-            ' is-invalid" aria-invalid="true" aria-describedby="{}_error', field.auto_id
+        described.append(f"{field.auto_id}_error")
+    # Written inside the control's class attribute's quotes, as the layout library writes them
+    # there: whether it is invalid, and what describes it (its help, its error).
+    invalid = SafeString(' is-invalid" aria-invalid="true' if field.errors else "")
+    if described:
+        invalid = format_html('{}" aria-describedby="{}', invalid, " ".join(described))
+    help_text = ""
+    if field.help_text:
+        # The form's own markup, unescaped as Django and the layout library write it.
+        help_text = format_html(
+            '<div id="{}_helptext" class="form-text">{}</div>',
+            field.auto_id,
+            mark_safe(field.help_text),  # noqa: S308 - the form's own text
         )
     control = _select(field, invalid) if field.widget_type == "select" else _input(field, invalid)
     errors = ""
@@ -47,7 +57,9 @@ def filter_field(field: BoundField) -> SafeString:
                 ((number, field.auto_id, error) for number, error in enumerate(field.errors, 1)),
             ),
         )
-    return format_html(FIELD, field.auto_id, field.id_for_label, field.label, control, errors)
+    return format_html(
+        FIELD, field.auto_id, field.id_for_label, field.label, control, errors, help_text
+    )
 
 
 def _select(field: BoundField, invalid: str) -> SafeString:

@@ -9,6 +9,7 @@ from django.template import Context, Template
 from django.test.html import parse_html
 
 from agencies.models import Organisation
+from agencies.views.audit import AuditFilterForm
 from campaigns.forms.activity import ActivityFilterForm
 from campaigns.forms.figures import ImpactForm
 from campaigns.forms.material import ToolkitFilterForm
@@ -77,6 +78,42 @@ def test_each_filter_is_the_markup_its_template_wrote_and_the_layout_librarys_ht
             )
             checked += 1
     assert checked == 3 * (5 + 5 + 3)
+
+
+def audit_filters(data=None):
+    return AuditFilterForm(data, organisations=Organisation.objects.order_by("name"))
+
+
+def test_the_audit_trails_filters_are_the_layout_librarys_html_help_included(
+    campaign, force_a, council_b
+):
+    states = {
+        "empty": lambda: audit_filters(),
+        "chosen": lambda: audit_filters(
+            {
+                "person": 'o\'brien "&" <b>',
+                "organisation": force_a.slug,
+                "action": "auth.signed_in",
+                "date_from": "2026-01-01",
+                "date_to": "2026-02-01",
+            }
+        ),
+        "invalid": lambda: audit_filters(
+            {"person": "x" * 255, "organisation": "nobody", "action": "no", "date_to": "soon"}
+        ),
+    }
+    for state, make_form in states.items():
+        for name in make_form().fields:
+            ours = rendered(OURS, make_form, name)
+            assert parse_html(ours) == parse_html(rendered(LIBRARY, make_form, name)), (
+                state,
+                name,
+            )
+    invalid = rendered(OURS, states["invalid"], "person")
+    assert 'aria-describedby="id_person_helptext id_person_error"' in invalid
+    assert '<div id="id_person_helptext" class="form-text">Part of a name or e-mail.</div>' in (
+        invalid
+    )
 
 
 def test_a_chosen_option_is_selected_and_an_error_is_tied_to_its_field(campaign, force_a):
