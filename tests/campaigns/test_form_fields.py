@@ -118,3 +118,76 @@ def test_a_field_without_label_or_of_another_kind_is_the_library_s():
         for name in ("choice", "box", "many"):
             library, ours = both(make_form, name)
             assert ours == library, name
+
+
+def test_the_material_forms_fields_are_the_library_s_new_changed_and_invalid(
+    campaign, force_a, council_b
+):
+    from campaigns.forms.material import MaterialDetailsForm, MaterialUploadForm
+    from campaigns.models import Material
+
+    material = make_material(campaign, owner=force_a, title="Our poster")
+    material.audience = Material.Audience.NAMED_ORGANISATIONS
+    material.save()
+    material.audience_organisations.set([council_b])
+    invalid = {
+        "kind": "nonsense",
+        "title": "",
+        "audience": "named",
+        "audience_organisations": ["999999"],
+        "release_at": "soon",
+        "expires_at": "2000-01-01T00:00",
+    }
+    makers = {
+        "new": lambda: MaterialDetailsForm(
+            campaign=campaign, initial={"audience": "named", "audience_organisations": [force_a]}
+        ),
+        "changed": lambda: MaterialDetailsForm(instance=material, campaign=campaign),
+        "invalid": lambda: MaterialDetailsForm(invalid, instance=material, campaign=campaign),
+    }
+    for state, make in makers.items():
+
+        def make_form(make=make):
+            form = make()
+            form.is_valid()
+            return form
+
+        assert len(make_form().fields) == 10
+        for name in make_form().fields:
+            library, ours = both(make_form, name)
+            assert ours == library, (state, name)
+
+        def make_upload(make_form=make_form, state=state):
+            form = MaterialUploadForm(
+                {"alt_text": "x" * 301} if state == "invalid" else None,
+                details_form=make_form(),
+            )
+            form.is_valid()
+            return form
+
+        for name in ("file", "text", "alt_text"):
+            library, ours = both(make_upload, name)
+            assert ours == library, (state, name)
+
+
+def test_the_material_edit_form_is_the_library_s_whole_form(campaign, force_a):
+    from campaigns.forms.material import MaterialDetailsForm
+
+    material = make_material(campaign, owner=force_a, title="Our poster")
+    whole = Template("{% load crispy_forms_tags %}{{ form|crispy }}")
+    # As templates/campaigns/material_edit.html writes it.
+    page = Template(
+        '{% load form_fields %}{% include "bootstrap5/errors.html" %}'
+        "{% for field in form %}{% form_field field %}{% endfor %}"
+    )
+
+    def make_form():
+        form = MaterialDetailsForm({"title": ""}, instance=material, campaign=campaign)
+        form.is_valid()
+        form.add_error(None, "Someone else changed these details: reload the page.")
+        return form
+
+    library = parse_html(whole.render(Context({"form": make_form()})))
+    ours = parse_html(page.render(Context({"form": make_form()})))
+    assert ours == library
+    assert "Someone else changed these details" in str(ours)
