@@ -2,9 +2,12 @@
 
 import csv
 import io
+import re
+from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -149,3 +152,57 @@ def test_the_pages_hold_every_entry_once_forwards_and_backwards_with_the_filters
     backwards, _ = walk_pages(client, TRAIL, "action=asset.downloaded&page=last", "prev")
     assert [len(page) for page in backwards] == [100, 30]
     assert [entry for page in reversed(backwards) for entry in page] == expected
+
+
+# The row as the trail's template wrote it before its rows were built in Python.
+TEMPLATE_ROW = Template(
+    "<tr><td>{{ entry.at|date:'j M Y, H:i:s' }}</td><td>{{ entry.action_label }}</td>"
+    "<td>{{ entry.actor|default:'–' }}</td><td>{{ entry.organisation|default:'–' }}</td>"
+    "<td>{% if entry.subject_user %}{{ entry.subject_user }}{% if entry.target_repr %}: "
+    "{% endif %}{% endif %}{{ entry.target_repr }}</td><td>{{ entry.details }}</td>"
+    "<td>{{ entry.ip_address|default:'' }}</td></tr>"
+)
+
+
+def trail_rows(response) -> list[str]:
+    html = response.content.decode()
+    return re.findall(r"<tr><td.*?</tr>", html[html.index("<tbody>") :], flags=re.DOTALL)
+
+
+def test_each_entry_is_marked_up_as_the_template_wrote_it(
+    client_for, charity_admin, police_officer, campaign, charity, force_a
+):
+    force_a.name = 'Avon & Somerset <"A&S"> Police'
+    force_a.save()
+    police_officer.full_name = "Jo O'Neill <jo>"
+    police_officer.save()
+    record(
+        AuditEntry.Action.ROLE_CHANGED,
+        actor=charity_admin,
+        address="2001:db8::1",
+        organisation=force_a,
+        campaign=campaign,
+        subject_user=police_officer,
+        target="Membership <3>",
+        data={"from": "member", "to": "lead", "from_label": "Partner member", "to_label": "Lead"},
+    )
+    record(AuditEntry.Action.PERSON_INVITED, campaign=campaign, subject_user=police_officer)
+    # Stored in UTC; shown in UK time, an hour on in summer.
+    AuditEntry.objects.create(
+        at=datetime(2026, 7, 1, 11, 5, 9, tzinfo=UTC),
+        action=AuditEntry.Action.MATERIAL_DOWNLOADED,
+        campaign=campaign,
+        target_repr="Poster & leaflet",
+    )
+    response = client_for(charity_admin).get(TRAIL)
+    assert response.status_code == 200
+    expected = [TEMPLATE_ROW.render(Context({"entry": each})) for each in response.context["page"]]
+    assert len(expected) == 3
+    assert trail_rows(response) == expected
+    shown = "\n".join(expected)
+    assert "Jo O&#x27;Neill &lt;jo&gt;: Membership &lt;3&gt;" in shown
+    assert "Avon &amp; Somerset &lt;&quot;A&amp;S&quot;&gt; Police" in shown
+    assert "Partner member → Lead" in shown and "2001:db8::1" in shown
+    assert "<td>–</td>" in shown  # no one did it: the system
+    assert "<tr><td>1 Jul 2026, 12:05:09</td>" in shown
+    assert "Poster &amp; leaflet" in shown
