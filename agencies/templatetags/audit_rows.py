@@ -12,10 +12,10 @@ from html import escape
 
 from django import template
 from django.utils import timezone
-from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString, mark_safe
 
 from audit.models import AuditEntry
+from lib.written_dates import month_abbreviations, short_date
 
 register = template.Library()
 
@@ -24,8 +24,7 @@ NO_ROWS = SafeString('<tr><td colspan="7">No entries match.</td></tr>')
 
 @register.simple_tag
 def audit_rows(entries: Iterable[AuditEntry]) -> SafeString:
-    # The months as the date filter's "M" gives them, in the language being spoken.
-    months = {number: str(name).title() for number, name in MONTHS_3.items()}
+    months = month_abbreviations()
     rows = "\n".join(_row(entry, months) for entry in entries)
     return mark_safe(rows) if rows else NO_ROWS  # noqa: S308 - every value escaped in _row
 
@@ -36,7 +35,7 @@ def _row(entry: AuditEntry, months: dict[int, str]) -> str:
     if entry.subject_user_id is not None:
         concerning = escape(str(entry.subject_user)) + (": " if entry.target_repr else "")
     return (
-        f"<tr><td>{int(at.day)} {escape(months[at.month])} {int(at.year)}, {at:%H:%M:%S}</td>"
+        f"<tr><td>{escape(short_date(at, months))}, {at:%H:%M:%S}</td>"
         f"<td>{escape(str(entry.action_label))}</td>"
         f"<td>{_or_dash(entry.actor)}</td><td>{_or_dash(entry.organisation)}</td>"
         f"<td>{concerning}{escape(entry.target_repr)}</td>"

@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from html import escape
 
 from django import template
-from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString, mark_safe
 
 from campaigns.models import Activity
 from lib.links import address_for_each
+from lib.written_dates import month_abbreviations, short_date
 
 register = template.Library()
 
@@ -25,8 +25,7 @@ NO_ROWS = SafeString('<tr><td colspan="6">No activity matches.</td></tr>')
 @register.simple_tag
 def activity_rows(activities: Iterable[Activity]) -> SafeString:
     page_of = address_for_each("campaigns:activity-detail")
-    # The months as the date filter's "M" gives them, in the language being spoken.
-    months = {number: str(name).title() for number, name in MONTHS_3.items()}
+    months = month_abbreviations()
     # Every value is escaped (as Django's own escape does, without its checks for lazy text)
     # or a number: format_html's checks on each of a row's eight values were half the rows'
     # time.
@@ -35,9 +34,9 @@ def activity_rows(activities: Iterable[Activity]) -> SafeString:
 
 
 def _row(activity: Activity, address: str, months: dict[int, str]) -> str:
-    when = _day(activity.started_on, months)
+    when = escape(short_date(activity.started_on, months))
     if activity.ended_on:
-        when = f"{when} to {_day(activity.ended_on, months)}"
+        when = f"{when} to {escape(short_date(activity.ended_on, months))}"
     channel = ""
     if activity.channel:
         channel = f' <span class="text-body-secondary">({escape(activity.channel)})</span>'
@@ -49,11 +48,6 @@ def _row(activity: Activity, address: str, months: dict[int, str]) -> str:
         f'<td class="text-end">{_count(activity.quantity)}</td>'
         f'<td class="text-end">{_count(activity.reach)}</td></tr>'
     )
-
-
-def _day(day, months: dict[int, str]) -> str:
-    """The day as the date filter's "j M Y" writes it."""
-    return f"{int(day.day)} {escape(months[day.month])} {int(day.year)}"
 
 
 def _count(value: int | None) -> str:
