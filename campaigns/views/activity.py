@@ -313,7 +313,6 @@ def readiness(request: HttpRequest, slug: str) -> HttpResponse:
             "rows": rows,
             "runs_it": runs_it,
             "show": show,
-            "types": Activity.Type.choices,
         },
     )
 

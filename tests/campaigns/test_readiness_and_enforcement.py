@@ -1,9 +1,10 @@
 """The readiness view and the enforcement figures forces publicise."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.db import connection
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -202,3 +203,83 @@ def test_the_same_period_cannot_be_recorded_twice(client_for, police_officer, ca
     assert "already recorded" in response.content.decode()
     assert EnforcementFigures.objects.count() == 1
     assert Activity.objects.count() == 0
+
+
+# The row as the readiness template wrote it before its rows were built in Python.
+TEMPLATE_ROW = Template(
+    '<tr><th scope="row">{{ row.organisation }}{% if row.not_started %}<br>'
+    '<span class="badge text-bg-warning">Not started</span>{% endif %}<br>'
+    '<span class="small text-body-secondary fw-normal">launch '
+    '{{ row.launch_date|date:"j M Y" }}</span></th>'
+    "<td>{{ row.members|length }} signed up<br>{% if row.signed_in %}"
+    '{{ row.signed_in|length }} signed in, last {{ row.last_sign_in|date:"j M Y" }}'
+    "{% else %}<strong>nobody has signed in</strong>{% endif %}</td>"
+    "<td>{% if row.materials_downloaded %}{{ row.materials_downloaded }} "
+    "item{{ row.materials_downloaded|pluralize }} downloaded{% else %}"
+    "<strong>not downloaded</strong>{% endif %}</td>"
+    '<td>{% if row.activity_by_type %}<ul class="list-unstyled mb-0">'
+    "{% for value, label in types %}{% for type, count in row.activity_by_type.items %}"
+    "{% if type == value %}<li>{{ label }}: {{ count }}</li>{% endif %}{% endfor %}{% endfor %}"
+    '</ul><span class="small">{{ row.activity_since_launch }} since launch</span>'
+    "{% else %}<strong>none</strong>{% endif %}</td>"
+    '<td>{{ row.last_activity|date:"j M Y"|default:"–" }}</td>'
+    "<td>{% for person in row.contacts %}<div>{{ person.full_name }}<br>"
+    '<a href="mailto:{{ person.email }}">{{ person.email }}</a></div>'
+    "{% empty %}Nobody has joined yet{% endfor %}</td></tr>"
+)
+
+
+def test_each_row_is_marked_up_as_the_template_wrote_it(
+    client_for,
+    charity_admin,
+    police_officer,
+    force_lead,
+    council_officer,
+    campaign,
+    force_a,
+    council_b,
+):
+    import re
+
+    force_a.name = 'Avon & Somerset <"A&S"> Police'
+    force_a.save()
+    force_lead.full_name = "Jo O'Neill <lead>"
+    force_lead.save()
+    # Signed in at 23:30 UTC on a summer's day: the next day in UK time.
+    police_officer.last_login = datetime(2026, 7, 3, 23, 30, tzinfo=UTC)
+    police_officer.save()
+    posters = [make_material(campaign, title=f"Poster {n}") for n in range(2)]
+    material_services.record_downloads(
+        [poster.versions.get() for poster in posters],
+        user=police_officer,
+        organisation=force_a,
+        embargo_acknowledged=False,
+    )
+    for kind, day in [("posters", 1), ("posters", 2), ("interview", 3), ("social_post", 4)]:
+        make_activity(campaign, force_a, activity_type=kind, started_on=date(2026, 5, day))
+    make_organisation("Nobody Yet Council", Organisation.Kind.COUNCIL)
+    CampaignPartner.objects.create(
+        campaign=campaign, organisation=Organisation.objects.get(name="Nobody Yet Council")
+    )
+    response = client_for(charity_admin).get(readiness(campaign))
+    assert response.status_code == 200
+    context = {"types": Activity.Type.choices}
+    expected = [
+        TEMPLATE_ROW.render(Context({**context, "row": row})) for row in response.context["rows"]
+    ]
+    html = response.content.decode()
+    written = re.findall(r"<tr><th.*?</tr>", html[html.index("<tbody>") :], flags=re.DOTALL)
+    assert len(expected) == 3
+    assert written == expected
+    shown = "\n".join(expected)
+    assert "Avon &amp; Somerset &lt;&quot;A&amp;S&quot;&gt; Police" in shown
+    assert "Jo O&#x27;Neill &lt;lead&gt;" in shown
+    assert "1 signed in, last 4 Jul 2026" in shown
+    assert "2 items downloaded" in shown
+    # Listed in the order of the types, not of the records.
+    logged = {"posters", "interview", "social_post"}
+    labels = [str(label) for value, label in Activity.Type.choices if value in logged]
+    positions = [shown.index(f"<li>{label}: ") for label in labels]
+    assert positions == sorted(positions)
+    assert f"<li>{labels[0]}: " in shown
+    assert "Nobody has joined yet" in shown and "<strong>nobody has signed in</strong>" in shown
