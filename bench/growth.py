@@ -620,6 +620,27 @@ def _lists(campaign: Campaign, cookies: dict[str, str], admin_cookies: dict[str,
             admin_cookies,
         ),
         ("home, the campaign admin", reverse("home"), admin_cookies),
+        # Not lists of pages, but each row or choice one of the campaign's 448 partners.
+        (
+            "readiness, the campaign admin",
+            reverse("campaigns:readiness", args=[campaign.slug]),
+            admin_cookies,
+        ),
+        (
+            "impact, the campaign admin",
+            reverse("campaigns:impact", args=[campaign.slug]),
+            admin_cookies,
+        ),
+        (
+            "adding material, the campaign admin",
+            reverse("campaigns:material-add", args=[campaign.slug]),
+            admin_cookies,
+        ),
+        (
+            "evaluation report, the campaign admin",
+            reverse("campaigns:evaluation", args=[campaign.slug]),
+            admin_cookies,
+        ),
     ]
     measured = []
     for name, path, who in lists:
@@ -890,7 +911,8 @@ def _page_lines(pages: list[Page]) -> list[str]:
 
 def _list_lines(lists: list[Listed]) -> list[str]:
     lines = [
-        "Lists at 100x: the last page (the link the first page gives) against the first",
+        "Lists at 100x: the last page (the link the first page gives) against the first; a page "
+        "not paged (a campaign admin's of every partner) shows its one figure",
         f"   {'list':<40}{'first ms':>9}{'last ms':>9}{'ratio':>8}  target <= {LAST_PAGE_TARGET}x",
     ]
     for listed in lists:
