@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from audit.models import AuditEntry
-from lib.written_dates import month_abbreviations, short_date
+from lib.written import month_abbreviations, short_date
 
 register = template.Library()
 

@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from campaigns.models import Activity
 from lib.links import address_for_each
-from lib.written_dates import month_abbreviations, short_date
+from lib.written import grouped, month_abbreviations, short_date
 
 register = template.Library()
 
@@ -45,10 +45,6 @@ def _row(activity: Activity, address: str, months: dict[int, str]) -> str:
         f'<td><a href="{escape(address)}">{escape(str(activity.get_activity_type_display()))}</a>'
         f"{channel}</td>"
         f"<td>{escape(str(activity.organisation))}</td><td>{escape(str(activity.campaign))}</td>"
-        f'<td class="text-end">{_count(activity.quantity)}</td>'
-        f'<td class="text-end">{_count(activity.reach)}</td></tr>'
+        f'<td class="text-end">{grouped(activity.quantity)}</td>'
+        f'<td class="text-end">{grouped(activity.reach)}</td></tr>'
     )
-
-
-def _count(value: int | None) -> str:
-    return "" if value is None else f"{int(value):,}"

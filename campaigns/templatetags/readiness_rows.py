@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from campaigns.models import Activity
 from campaigns.readiness import PartnerReadiness
-from lib.written_dates import month_abbreviations, short_date
+from lib.written import month_abbreviations, short_date
 
 register = template.Library()
 
