@@ -691,3 +691,58 @@ def test_the_report_costs_the_same_queries_whatever_the_amount_of_data(
     # over the run; the partners whose own reports the person may have.
     assert count(charity_admin) == admin_few == 13
     assert count(police_officer) == partner_few == 13
+
+
+def test_the_long_tables_rows_are_marked_up_as_their_templates_wrote_them():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from campaigns.evaluation.report import DownloadRow, MaterialItem, OutputRow, PartnerEntry
+
+    # Each table's rows as the report's templates wrote them before, and as they are written now.
+    tables = {
+        "partners": (
+            '{% for partner in rows %}<tr><th scope="row" class="fw-normal">{{ partner.name }}'
+            "</th><td>{{ partner.kind }}</td><td>{{ partner.launch_date|date:'j M Y' }}"
+            "{% if partner.launches_later %} (its own launch date){% endif %}</td></tr>"
+            "{% endfor %}",
+            "partner_rows",
+            [
+                PartnerEntry('Avon & Somerset <"A&S">', "Police force", date(2026, 3, 1), False),
+                PartnerEntry("O'Brien Council", "Council", date(2026, 12, 31), True),
+            ],
+        ),
+        "material": (
+            '{% for item in rows %}<tr><th scope="row" class="fw-normal">{{ item.title }}</th>'
+            "<td>{{ item.kind }}</td><td>{{ item.owner }}</td></tr>{% endfor %}",
+            "material_rows",
+            [MaterialItem("Poster", "<b>Launch</b> & more", "Avon & Somerset")],
+        ),
+        "activity": (
+            '{% for row in rows %}<tr><th scope="row" class="fw-normal">{{ row.label }}</th>'
+            '{% for count in row.counts %}<td class="text-end">{{ count|floatformat:"0g" }}</td>'
+            '{% endfor %}<td class="text-end fw-semibold">{{ row.total|floatformat:"0g" }}</td>'
+            "</tr>{% endfor %}",
+            "activity_rows_by_type",
+            [OutputRow("A & B <c>", [0, 1_234, 5]), OutputRow("Quiet", [0, 0, 0])],
+        ),
+        "downloads": (
+            '{% for row in rows %}<tr><th scope="row" class="fw-normal">{{ row.label }}</th>'
+            '<td class="text-end">{{ row.downloads|floatformat:"0g" }}</td>'
+            '<td class="text-end">{{ row.items|floatformat:"0g" }}</td></tr>{% endfor %}',
+            "download_rows",
+            [DownloadRow("Dorset <Police>", 1_000_000, 7), DownloadRow("Quiet")],
+        ),
+    }
+    for language in ("en-gb", "cy"):
+        with translation.override(language):
+            for name, (before, tag, rows) in tables.items():
+                context = Context({"rows": rows})
+                now = Template(f"{{% load evaluation_rows %}}{{% {tag} rows %}}").render(context)
+                assert now == Template(before).render(context), (language, name)
+    with translation.override("cy"):
+        written = Template("{% load evaluation_rows %}{% partner_rows rows %}").render(
+            Context({"rows": tables["partners"][2]})
+        )
+    assert "31 Rhag 2026 (its own launch date)" in written
+    assert "Avon &amp; Somerset &lt;&quot;A&amp;S&quot;&gt;" in written
