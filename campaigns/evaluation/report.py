@@ -16,10 +16,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Sum
 from django.utils import formats, timezone
 
-from agencies.models import Region
+from agencies.models import Organisation, Region
 from campaigns.access import viewer_areas
 from campaigns.impact.disclosure import (
     Shown,
@@ -365,14 +365,23 @@ def _activity_and_downloads(
     if organisation_id is not None:
         activity = activity.filter(organisation_id=organisation_id)
         downloads = downloads.filter(organisation_id=organisation_id)
+    # Grouped by the organisation's id and named afterwards, group by group: grouped by its
+    # name too, a national campaign's million records took the database three times as long.
     groups = list(
-        activity.values("organisation_id", "organisation__name", "activity_type", "reach_source")
+        activity.values("organisation_id", "activity_type", "reach_source")
         .annotate(
             records=Count("pk"),
             with_reach=Count("reach"),
             reach=Sum("reach"),
             with_engagement=Count("engagement"),
             engagement=Sum("engagement"),
+        )
+        .annotate(
+            organisation_name=Subquery(
+                Organisation.objects.filter(pk=OuterRef("organisation_id"))
+                .order_by()
+                .values("name")[:1]
+            )
         )
         .order_by()
     )
@@ -393,7 +402,7 @@ def _activity_and_downloads(
         .order_by()
     )
 
-    seen = {group["organisation_id"]: group["organisation__name"] for group in groups}
+    seen = {group["organisation_id"]: group["organisation_name"] for group in groups}
     seen.update({item["organisation_id"]: item["organisation__name"] for item in per_item})
     labels = _organisation_labels(campaign, partners, seen)
 
