@@ -58,3 +58,11 @@ def assert_same_results(first, second, *terms: str) -> None:
         pages.append(_CSRF_TOKEN.sub(b"", content))
     assert first.status_code == second.status_code
     assert pages[0] == pages[1]
+
+
+def body_rows(response, opening: str = "<tr><td") -> list[str]:
+    """The rows of the page's first table body, each from `opening` to its </tr>, as written."""
+    page = response.content.decode()
+    return re.findall(
+        re.escape(opening) + r".*?</tr>", page[page.index("<tbody>") :], flags=re.DOTALL
+    )

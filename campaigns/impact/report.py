@@ -109,17 +109,18 @@ def impact_figures(
         timeline,
     )
     key = asked.key(stamp)
-    found = _kept(key, asked) if keep else None
+    instances = asked.instances()
+    found = _kept(key, instances) if keep else None
     if found is None:
         found = asked.work_out()
         if keep:
-            _keep(key, found, asked)
+            _keep(key, found, instances)
     return found
 
 
 # The cache out of reach is no reason to refuse the page: the work is done as if nothing were
 # kept, and the failure logged (as Django's cached sessions go to the database then).
-def _kept(key: str, asked: "_Asked") -> ImpactFigures | None:
+def _kept(key: str, instances: dict[tuple[str, int], Model]) -> ImpactFigures | None:
     try:
         kept = cache.get(key)
     except Exception:
@@ -128,7 +129,7 @@ def _kept(key: str, asked: "_Asked") -> ImpactFigures | None:
     if kept is None:
         return None
     try:
-        return _Unpickler(io.BytesIO(kept), asked.instances()).load()
+        return _Unpickler(io.BytesIO(kept), instances).load()
     except Exception:
         # Such as an instance no longer among those read (which the key would also have
         # changed with): worked out afresh, and kept again over it.
@@ -136,10 +137,10 @@ def _kept(key: str, asked: "_Asked") -> ImpactFigures | None:
         return None
 
 
-def _keep(key: str, found: ImpactFigures, asked: "_Asked") -> None:
+def _keep(key: str, found: ImpactFigures, instances: dict[tuple[str, int], Model]) -> None:
     kept = io.BytesIO()
     try:
-        _Pickler(kept, asked.instances()).dump(found)
+        _Pickler(kept, instances).dump(found)
         cache.set(key, kept.getvalue(), KEPT_SECONDS)
     except Exception:
         logger.warning("The impact page's work could not be kept", exc_info=True)

@@ -1,6 +1,5 @@
 """The activity list's rows: the same markup a template loop writes, for every kind of record."""
 
-import re
 from datetime import date
 
 from django.template import Context, Template
@@ -8,6 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from agencies.models import Organisation
+from tests.assertions import body_rows
 from tests.campaigns.test_activity_records import make_activity
 from tests.factories import make_organisation
 
@@ -26,11 +26,6 @@ TEMPLATE_ROW = Template(
     '<td class="text-end">{% if activity.reach is not None %}'
     "{{ activity.reach|floatformat:'0g' }}{% endif %}</td></tr>"
 )
-
-
-def rows(response) -> list[str]:
-    html = response.content.decode()
-    return re.findall(r"<tr><td.*?</tr>", html[html.index("<tbody>") :], flags=re.DOTALL)
 
 
 def test_each_row_is_marked_up_as_the_template_wrote_it(
@@ -58,7 +53,7 @@ def test_each_row_is_marked_up_as_the_template_wrote_it(
         TEMPLATE_ROW.render(Context({"activity": each})) for each in response.context["page"]
     ]
     assert len(expected) == 3
-    assert rows(response) == expected
+    assert body_rows(response) == expected
     # What the reference gives is what people see: dates, grouped figures, escaped names.
     assert "31 Mar 2026 to 1 Dec 2026" in expected[0]
     assert "Bath &amp; North East Somerset &lt;&quot;B&amp;NES&quot;&gt;" in expected[0]
@@ -76,12 +71,12 @@ def test_month_names_are_those_of_the_language_being_spoken(
         page = client.get(LIST, headers={"accept-language": "cy"})
         expected = [TEMPLATE_ROW.render(Context({"activity": a})) for a in page.context["page"]]
     assert "4 Mai 2026" in expected[0]
-    assert rows(page) == expected
+    assert body_rows(page) == expected
 
 
 def test_a_list_with_nothing_to_show_says_so(client_for, police_officer, campaign):
     response = client_for(police_officer).get(LIST)
-    assert rows(response) == ['<tr><td colspan="6">No activity matches.</td></tr>']
+    assert body_rows(response) == ['<tr><td colspan="6">No activity matches.</td></tr>']
 
 
 def test_the_rows_are_the_organisations_own_and_link_to_each_record(
@@ -90,6 +85,6 @@ def test_the_rows_are_the_organisations_own_and_link_to_each_record(
     mine = make_activity(campaign, force_a)
     make_activity(campaign, council_b)
     make_organisation("Unrelated Police", Organisation.Kind.POLICE_FORCE)
-    (row,) = rows(client_for(police_officer).get(LIST))
+    (row,) = body_rows(client_for(police_officer).get(LIST))
     assert f'href="{reverse("campaigns:activity-detail", args=[mine.pk])}"' in row
     assert "South Somerset" not in row
